@@ -103,3 +103,11 @@ func (r *Resource) At(path ...any) finding.Pos { return Locate(r.File, r.Node, p
 // KeyAt is like At but points at the mapping key rather than its value,
 // which is where editors underline a field.
 func (r *Resource) KeyAt(path ...any) finding.Pos { return LocateKey(r.File, r.Node, path...) }
+
+// GetTags is metadata.tags; safe on a nil resource.
+func (r *Resource) GetTags() map[string]string {
+	if r == nil {
+		return nil
+	}
+	return r.Metadata.Tags
+}

@@ -1,0 +1,136 @@
+package reconciler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/model"
+)
+
+// ApplyMeta says where the desired state came from; it ends up in tags.
+type ApplyMeta struct {
+	Repo   string // owner/name
+	Commit string
+}
+
+// Outcome is what an apply did.
+type Outcome struct {
+	Created, Updated, Deleted, Unchanged []string
+	// Skipped are orphans that could not be deleted (still in use).
+	Skipped []string
+	// ARNs maps change IDs (Change.ID) to their ARN in the environment.
+	ARNs map[string]string
+}
+
+// ErrPlanHasErrors refuses an apply whose plan has errors.
+var ErrPlanHasErrors = errors.New("plan has errors")
+
+// ClientToken is the idempotency token of one create: the same environment,
+// kind, name, version and digest always give the same token, so a retried
+// or replayed apply never creates anything twice. Image Builder takes at
+// most 36 characters.
+func ClientToken(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:])[:32]
+}
+
+// Apply carries out plan in dependency order (model.Kinds), then deletes
+// pruned orphans in reverse order. It stops at the first failure; what it
+// did so far is in the Outcome and a retry picks up where it stopped.
+func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan *Plan, meta ApplyMeta) (*Outcome, error) {
+	if plan.HasErrors() {
+		return nil, ErrPlanHasErrors
+	}
+	env := plan.Environment
+	out := &Outcome{ARNs: map[string]string{}}
+	for _, c := range plan.Changes {
+		if c.Live != nil {
+			out.ARNs[c.ID()] = c.Live.Arn
+		}
+	}
+	refs := resolver(env, desired, out.ARNs)
+	for _, c := range plan.Changes {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		tags := map[string]string{TagManaged: "true", TagDigest: c.Digest, TagRepo: meta.Repo, TagCommit: meta.Commit}
+		for k, v := range c.Resource.GetTags() {
+			tags[k] = v
+		}
+		switch c.Action {
+		case ActionUnchanged:
+			out.Unchanged = append(out.Unchanged, c.ID())
+		case ActionCreate:
+			token := ClientToken(env.Name, string(c.Kind), c.Name, c.Version, c.Digest)
+			arn, err := ib.Create(ctx, c.Resource, refs, token, tags, false)
+			if err != nil {
+				return out, fmt.Errorf("create %s in %s: %w", c.ID(), env.Name, err)
+			}
+			out.ARNs[c.ID()] = arn
+			out.Created = append(out.Created, c.ID())
+		case ActionUpdate:
+			token := ClientToken(env.Name, string(c.Kind), c.Name, "update", c.Digest)
+			if err := ib.Update(ctx, c.Resource, c.Live.Arn, refs, token, tags); err != nil {
+				return out, fmt.Errorf("update %s in %s: %w", c.ID(), env.Name, err)
+			}
+			out.Updated = append(out.Updated, c.ID())
+		}
+	}
+	deletes := slices.Clone(plan.Changes)
+	slices.Reverse(deletes)
+	for _, c := range deletes {
+		if c.Action != ActionDelete {
+			continue
+		}
+		if err := ib.Delete(ctx, c.Kind, c.Live.Arn); err != nil {
+			if errors.Is(err, ErrInUse) {
+				out.Skipped = append(out.Skipped, c.ID())
+				continue
+			}
+			return out, fmt.Errorf("delete %s in %s: %w", c.ID(), env.Name, err)
+		}
+		out.Deleted = append(out.Deleted, c.ID())
+	}
+	return out, nil
+}
+
+// ErrInUse is what an ImageBuilder's Delete wraps when the resource is still
+// referenced (ResourceInUseException); apply then keeps the orphan.
+var ErrInUse = errors.New("resource in use")
+
+// resolver resolves references against what exists or was just created.
+// Component references keep a wildcard pattern as a wildcard ARN, which
+// Image Builder resolves at build time; recipe references from pipelines
+// resolve to the newest matching recipe in the repository, because a
+// pipeline must name one recipe version.
+func resolver(env model.Environment, desired *model.Repository, arns map[string]string) Resolver {
+	return func(kind model.Kind, name, version string) (string, error) {
+		switch kind {
+		case model.KindComponent:
+			p, err := model.ParseVersionPattern(version)
+			if err != nil {
+				return "", err
+			}
+			if !p.Exact() {
+				return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:component/%s/%s", env.Region, env.Account, strings.ToLower(name), version), nil
+			}
+		case model.KindImageRecipe, model.KindContainerRecipe:
+			if r := desired.Resolve(kind, name, version); r != nil {
+				version = r.Metadata.Version
+			}
+		}
+		id := fmt.Sprintf("%s/%s", kind, name)
+		if kind.Versioned() {
+			id += "@" + version
+		}
+		if arn, ok := arns[id]; ok {
+			return arn, nil
+		}
+		return "", fmt.Errorf("%s is neither in %s nor created by this apply", id, env.Name)
+	}
+}

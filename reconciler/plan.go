@@ -1,0 +1,308 @@
+package reconciler
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/model"
+)
+
+// Action is what apply will do to one resource.
+type Action string
+
+const (
+	ActionCreate    Action = "create"
+	ActionUpdate    Action = "update"
+	ActionUnchanged Action = "unchanged"
+	ActionOrphaned  Action = "orphaned"
+	ActionDelete    Action = "delete" // an orphan that pruning removes
+	ActionError     Action = "error"
+)
+
+// Change is the plan for one resource.
+type Change struct {
+	Action  Action
+	Kind    model.Kind
+	Name    string
+	Version string
+	// Resource is the desired resource; nil for orphans.
+	Resource *model.Resource
+	// Live is what the environment holds; nil for creates.
+	Live *Live
+	// Digest is the desired effective digest (see EffectiveDigest).
+	Digest string
+	Reason string
+	// DryRun is Image Builder's verdict on a create, when asked.
+	DryRun string
+}
+
+// ID names the change's resource like model.Resource.ID.
+func (c Change) ID() string {
+	if c.Kind.Versioned() {
+		return fmt.Sprintf("%s/%s@%s", c.Kind, c.Name, c.Version)
+	}
+	return fmt.Sprintf("%s/%s", c.Kind, c.Name)
+}
+
+// Bake is a pipeline that will run after apply, and why.
+type Bake struct {
+	Pipeline string
+	Reasons  []string
+}
+
+// Plan is desired against actual for one environment.
+type Plan struct {
+	Environment model.Environment
+	Changes     []Change // dependency order: model.Kinds, then name, then version
+	Bakes       []Bake
+}
+
+// Count tallies changes by action.
+func (p *Plan) Count() map[Action]int {
+	out := map[Action]int{}
+	for _, c := range p.Changes {
+		out[c.Action]++
+	}
+	return out
+}
+
+// HasErrors reports whether apply must not run.
+func (p *Plan) HasErrors() bool { return p.Count()[ActionError] > 0 }
+
+// Findings turns plan errors into findings at the resources' places.
+func (p *Plan) Findings() []finding.Finding {
+	var out []finding.Finding
+	for _, c := range p.Changes {
+		if c.Action != ActionError {
+			continue
+		}
+		pos := finding.Pos{}
+		if c.Resource != nil {
+			pos = c.Resource.At("metadata", "version")
+			if !c.Kind.Versioned() {
+				pos = c.Resource.At("metadata", "name")
+			}
+		}
+		out = append(out, finding.Finding{
+			Pos: pos, Rule: "plan/" + strings.ToLower(string(c.Kind)), Severity: finding.SeverityError,
+			Source: finding.SourcePlan, Resource: c.ID(),
+			Message: fmt.Sprintf("%s: %s", p.Environment.Name, c.Reason),
+		})
+	}
+	return out
+}
+
+type key struct {
+	kind          model.Kind
+	name, version string
+}
+
+func liveKey(l Live) key {
+	if !l.Kind.Versioned() {
+		return key{l.Kind, l.Name, ""}
+	}
+	return key{l.Kind, l.Name, l.Version}
+}
+
+func resKey(r *model.Resource) key {
+	if !r.Kind.Versioned() {
+		return key{r.Kind, r.Metadata.Name, ""}
+	}
+	return key{r.Kind, r.Metadata.Name, r.Metadata.Version}
+}
+
+// EffectiveDigest is the digest kiln writes to kiln:digest. For a pipeline
+// it also covers the recipe version its reference resolves to, so a
+// pipeline pointed at `1.x.x` is updated when a newer recipe version lands.
+func EffectiveDigest(desired *model.Repository, r *model.Resource) string {
+	d := model.Digest(r)
+	spec, ok := r.Spec.(*model.ImagePipelineSpec)
+	if r.Kind != model.KindImagePipeline || !ok {
+		return d
+	}
+	kind, ref := spec.Recipe()
+	if ref == nil {
+		return d
+	}
+	if rec := desired.Resolve(kind, ref.Name, ref.Version); rec != nil {
+		sum := sha256.Sum256([]byte(d + "\x00" + rec.Metadata.Version))
+		return hex.EncodeToString(sum[:])
+	}
+	return d
+}
+
+// Build plans env: what apply must do to make actual match desired. It is
+// pure: the caller lists actual state first.
+func Build(env model.Environment, desired *model.Repository, actual []Live) *Plan {
+	live := make(map[key]*Live, len(actual))
+	for i := range actual {
+		live[liveKey(actual[i])] = &actual[i]
+	}
+	plan := &Plan{Environment: env}
+	wanted := make(map[key]bool, len(desired.Resources))
+	for _, r := range desired.Resources {
+		if !r.Kind.Valid() || r.Spec == nil {
+			continue // invalid resources are validation's business
+		}
+		k := resKey(r)
+		wanted[k] = true
+		c := Change{Kind: r.Kind, Name: r.Metadata.Name, Version: r.Metadata.Version, Resource: r, Digest: EffectiveDigest(desired, r)}
+		l, exists := live[k]
+		switch {
+		case !exists:
+			c.Action, c.Reason = ActionCreate, "not in Image Builder yet"
+		case !l.Managed:
+			c.Live = l
+			c.Action = ActionError
+			c.Reason = fmt.Sprintf("%s %s already exists in account %s and is not managed by kiln; import it (kiln import) or rename it", r.Kind, r.Metadata.Name, env.Account)
+		case l.Digest == c.Digest:
+			c.Live, c.Action = l, ActionUnchanged
+		case r.Kind.Versioned():
+			c.Live = l
+			c.Action = ActionError
+			c.Reason = fmt.Sprintf("%s %s %s is live with other content (digest %s, repository %s); versions are immutable: bump to %s",
+				r.Kind, r.Metadata.Name, r.Metadata.Version, short(l.Digest), short(c.Digest), nextFree(desired, actual, r))
+		default:
+			c.Live, c.Action, c.Reason = l, ActionUpdate, "spec changed"
+		}
+		plan.Changes = append(plan.Changes, c)
+	}
+	for i := range actual {
+		l := &actual[i]
+		if !l.Managed || wanted[liveKey(*l)] {
+			continue
+		}
+		c := Change{Kind: l.Kind, Name: l.Name, Version: l.Version, Live: l, Action: ActionOrphaned, Reason: "managed by kiln but no longer in the repository"}
+		if env.Prune {
+			c.Action, c.Reason = ActionDelete, "no longer in the repository; pruning is on"
+		}
+		plan.Changes = append(plan.Changes, c)
+	}
+	slices.SortStableFunc(plan.Changes, func(a, b Change) int {
+		return cmp.Or(
+			cmp.Compare(slices.Index(model.Kinds, a.Kind), slices.Index(model.Kinds, b.Kind)),
+			cmp.Compare(a.Name, b.Name),
+			compareVersions(a.Version, b.Version),
+		)
+	})
+	plan.Bakes = bakes(desired, plan)
+	return plan
+}
+
+// bakes lists the pipelines whose build inputs change: the pipeline itself,
+// its recipe, its configurations, or a component its recipe resolves to.
+func bakes(desired *model.Repository, plan *Plan) []Bake {
+	changed := map[string]bool{}
+	for _, c := range plan.Changes {
+		if c.Action == ActionCreate || c.Action == ActionUpdate {
+			changed[c.ID()] = true
+		}
+	}
+	var out []Bake
+	for _, p := range desired.ByKind(model.KindImagePipeline) {
+		spec, ok := p.Spec.(*model.ImagePipelineSpec)
+		if !ok {
+			continue
+		}
+		var reasons []string
+		if changed[p.ID()] {
+			reasons = append(reasons, "pipeline changed")
+		}
+		kind, ref := spec.Recipe()
+		if ref != nil {
+			if rec := desired.Resolve(kind, ref.Name, ref.Version); rec != nil {
+				if changed[rec.ID()] {
+					reasons = append(reasons, fmt.Sprintf("recipe %s %s is new", rec.Metadata.Name, rec.Metadata.Version))
+				}
+				for _, comp := range recipeComponents(desired, rec) {
+					if changed[comp.ID()] {
+						reasons = append(reasons, fmt.Sprintf("component %s %s is new", comp.Metadata.Name, comp.Metadata.Version))
+					}
+				}
+			}
+		}
+		if infra := desired.Get(model.KindInfrastructureConfiguration, spec.InfrastructureConfiguration); infra != nil && changed[infra.ID()] {
+			reasons = append(reasons, "infrastructure configuration "+infra.Metadata.Name+" changed")
+		}
+		if spec.DistributionConfiguration != "" {
+			if dist := desired.Get(model.KindDistributionConfiguration, spec.DistributionConfiguration); dist != nil && changed[dist.ID()] {
+				reasons = append(reasons, "distribution configuration "+dist.Metadata.Name+" changed")
+			}
+		}
+		if len(reasons) > 0 {
+			out = append(out, Bake{Pipeline: p.Metadata.Name, Reasons: reasons})
+		}
+	}
+	return out
+}
+
+// recipeComponents resolves a recipe's repository components.
+func recipeComponents(repo *model.Repository, rec *model.Resource) []*model.Resource {
+	var refs []model.ComponentRef
+	switch s := rec.Spec.(type) {
+	case *model.ImageRecipeSpec:
+		refs = s.Components
+	case *model.ContainerRecipeSpec:
+		refs = s.Components
+	}
+	var out []*model.Resource
+	for _, ref := range refs {
+		if ref.Name == "" {
+			continue
+		}
+		if c := repo.Resolve(model.KindComponent, ref.Name, ref.Version); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// nextFree is the next patch version above every version of r's name in the
+// repository and the environment.
+func nextFree(desired *model.Repository, actual []Live, r *model.Resource) string {
+	top, _ := model.ParseVersion(r.Metadata.Version)
+	consider := func(s string) {
+		if v, err := model.ParseVersion(s); err == nil && top.Less(v) {
+			top = v
+		}
+	}
+	for _, o := range desired.Versions(r.Kind, r.Metadata.Name) {
+		consider(o.Metadata.Version)
+	}
+	for _, l := range actual {
+		if l.Kind == r.Kind && l.Name == r.Metadata.Name {
+			consider(l.Version)
+		}
+	}
+	return top.NextPatch().String()
+}
+
+func compareVersions(a, b string) int {
+	va, ea := model.ParseVersion(a)
+	vb, eb := model.ParseVersion(b)
+	if ea != nil || eb != nil {
+		return cmp.Compare(a, b)
+	}
+	switch {
+	case va.Less(vb):
+		return -1
+	case vb.Less(va):
+		return 1
+	}
+	return 0
+}
+
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	if d == "" {
+		return "none"
+	}
+	return d
+}
