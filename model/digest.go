@@ -17,6 +17,9 @@ import (
 func Digest(r *Resource) string {
 	spec, _ := r.Value["spec"].(map[string]any)
 	spec = maps.Clone(spec)
+	if spec == nil {
+		spec = map[string]any{}
+	}
 	if r.Kind == KindComponent && r.Document != nil {
 		delete(spec, "document")
 		spec["data"] = r.Document.Text
