@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -18,6 +19,8 @@ type BakeRecord struct {
 	PipelineArn string `json:"pipelineArn"`
 	Commit      string `json:"commit"`
 	PR          int    `json:"pr,omitempty"`
+	// Attempt counts retries; each attempt is a new execution.
+	Attempt int `json:"attempt,omitempty"`
 	// Installation and CheckRunID say where to report.
 	Installation int64 `json:"installation,omitempty"`
 	CheckRunID   int64 `json:"checkRunId,omitempty"`
@@ -96,15 +99,16 @@ func StartBake(ctx context.Context, ib ImageBuilder, store BakeStore, rec BakeRe
 	rec.ID = BakeID(rec.Environment, rec.Pipeline, rec.Commit)
 	if old, ok, err := store.Get(ctx, rec.ID); err != nil {
 		return rec, fmt.Errorf("read bake %s: %w", rec.ID, err)
-	} else if ok && old.ImageArn != "" {
+	} else if ok && old.ImageArn != "" && old.Attempt == rec.Attempt {
 		return old, nil
 	}
-	arn, err := ib.StartPipeline(ctx, rec.PipelineArn, ClientToken("bake", rec.Environment, rec.Pipeline, rec.Commit))
+	arn, err := ib.StartPipeline(ctx, rec.PipelineArn, ClientToken("bake", rec.Environment, rec.Pipeline, rec.Commit, strconv.Itoa(rec.Attempt)))
 	if err != nil {
 		return rec, fmt.Errorf("start pipeline %s in %s: %w", rec.Pipeline, rec.Environment, err)
 	}
 	rec.ImageArn = arn
-	rec.State = "PENDING"
+	rec.State, rec.Reason, rec.Done, rec.Polls = "PENDING", "", false, 0
+	rec.AMIs, rec.Images, rec.LogURI = nil, nil, ""
 	rec.Started = now
 	rec.History = []StateChange{{State: "PENDING", At: now}}
 	rec.NextPoll = now

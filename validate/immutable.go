@@ -42,7 +42,7 @@ func Immutability(base, head *model.Repository) []finding.Finding {
 	var out []finding.Finding
 	for _, r := range head.Resources {
 		b, ok := before[keyOf(r)]
-		if !ok || !comparable(b) || !comparable(r) || digest(b) == digest(r) {
+		if !ok || !comparable(b) || !comparable(r) || model.Digest(b) == model.Digest(r) {
 			continue
 		}
 		next := nextFree(base, head, r.Kind, r.Metadata.Name)
@@ -65,28 +65,16 @@ func ChangedResources(base, head *model.Repository) []*model.Resource {
 	before := map[key]string{}
 	if base != nil {
 		for _, r := range base.Resources {
-			before[keyOf(r)] = digest(r)
+			before[keyOf(r)] = model.Digest(r)
 		}
 	}
 	var out []*model.Resource
 	for _, r := range head.Resources {
-		if d, ok := before[keyOf(r)]; !ok || d != digest(r) {
+		if d, ok := before[keyOf(r)]; !ok || d != model.Digest(r) {
 			out = append(out, r)
 		}
 	}
 	return out
-}
-
-// digest is model.Digest, except that a component whose spec is not a
-// mapping (invalid, and reported by the schema) is hashed without its
-// document: model.Digest would write the document into a nil map.
-func digest(r *model.Resource) string {
-	if _, ok := r.Value["spec"].(map[string]any); !ok && r.Document != nil {
-		c := *r
-		c.Document = nil
-		return model.Digest(&c)
-	}
-	return model.Digest(r)
 }
 
 // comparable reports whether r's digest stands for its content: a
