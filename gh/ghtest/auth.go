@@ -1,0 +1,166 @@
+package ghtest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v4"
+)
+
+// tokenLifetime is how long GitHub's installation tokens live.
+const tokenLifetime = time.Hour
+
+func parseRSAKey(pemBytes []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	if key, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return key, nil
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse private key: %w", err)
+	}
+	key, ok := parsed.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("private key is not RSA")
+	}
+	return key, nil
+}
+
+// authenticate checks the credentials GitHub would demand: an RS256 app JWT
+// for /app endpoints, an unexpired installation token for the rest.
+func (s *Server) authenticate(c *call) bool {
+	scheme, cred, _ := strings.Cut(c.r.Header.Get("Authorization"), " ")
+	if strings.HasPrefix(c.op.ID, "apps/") {
+		if !strings.EqualFold(scheme, "Bearer") {
+			c.fail(http.StatusUnauthorized, "A JSON web token could not be decoded")
+			return false
+		}
+		if err := s.verifyJWT(cred); err != nil {
+			s.t.Logf("ghtest: %s: app JWT refused: %v", c.op.ID, err)
+			c.fail(http.StatusUnauthorized, "A JSON web token could not be decoded")
+			return false
+		}
+		return true
+	}
+	if !strings.EqualFold(scheme, "token") && !strings.EqualFold(scheme, "Bearer") {
+		c.fail(http.StatusUnauthorized, "Requires authentication")
+		return false
+	}
+	s.mu.Lock()
+	expiry, ok := s.tokens[cred]
+	s.mu.Unlock()
+	if !ok || s.now().After(expiry) {
+		c.fail(http.StatusUnauthorized, "Bad credentials")
+		return false
+	}
+	c.bot = true
+	return true
+}
+
+func (s *Server) verifyJWT(raw string) error {
+	claims := &jwt.RegisteredClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(tok *jwt.Token) (any, error) {
+		if tok.Method.Alg() != jwt.SigningMethodRS256.Alg() {
+			return nil, fmt.Errorf("signed with %s, GitHub wants RS256", tok.Method.Alg())
+		}
+		return &s.key.PublicKey, nil
+	})
+	if err != nil {
+		return err
+	}
+	if claims.Issuer != strconv.FormatInt(s.AppID, 10) {
+		return fmt.Errorf("issuer %q, want the app id %d", claims.Issuer, s.AppID)
+	}
+	if claims.ExpiresAt == nil || claims.IssuedAt == nil {
+		return errors.New("exp and iat are required")
+	}
+	if claims.ExpiresAt.Sub(claims.IssuedAt.Time) > 10*time.Minute {
+		return errors.New("exp is more than 10 minutes after iat")
+	}
+	return nil
+}
+
+// Token issues an installation token directly, for tests that fetch Git
+// without going through the app flow.
+func (s *Server) Token() string {
+	buf := make([]byte, 20)
+	_, _ = rand.Read(buf)
+	tok := "ghs_" + hex.EncodeToString(buf)
+	s.mu.Lock()
+	s.tokens[tok] = s.now().Add(tokenLifetime)
+	s.mu.Unlock()
+	return tok
+}
+
+// validToken reports whether tok is a live installation token.
+func (s *Server) validToken(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	expiry, ok := s.tokens[tok]
+	return ok && s.now().Before(expiry)
+}
+
+type rateState struct {
+	limit, remaining int
+	reset            time.Time
+}
+
+// ExhaustRateLimit empties the primary quota until reset.
+func (s *Server) ExhaustRateLimit(reset time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rate.remaining, s.rate.reset = 0, reset
+}
+
+// spendRateLimit sets the x-ratelimit headers GitHub sends on every response
+// and refuses the request once the quota is spent.
+func (s *Server) spendRateLimit(c *call) bool {
+	s.mu.Lock()
+	now := s.now()
+	if now.After(s.rate.reset) {
+		s.rate.remaining, s.rate.reset = s.rate.limit, now.Add(time.Hour)
+	}
+	exhausted := s.rate.remaining <= 0
+	if !exhausted && c.op.ID != "rate-limit/get" {
+		s.rate.remaining--
+	}
+	s.mu.Unlock()
+	s.rateHeaders(c.w.Header())
+	if exhausted {
+		c.fail(http.StatusForbidden, "API rate limit exceeded for installation ID "+strconv.FormatInt(s.InstallationID, 10)+".")
+		return false
+	}
+	return true
+}
+
+// rateHeaders sets the x-ratelimit headers GitHub sends on every response.
+func (s *Server) rateHeaders(h http.Header) {
+	s.mu.Lock()
+	rs := s.rate
+	s.mu.Unlock()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(rs.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(rs.remaining))
+	h.Set("X-RateLimit-Used", strconv.Itoa(rs.limit-rs.remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(rs.reset.Unix(), 10))
+	h.Set("X-RateLimit-Resource", "core")
+}
+
+func (s *Server) getRateLimit(c *call) {
+	s.mu.Lock()
+	rs := s.rate
+	s.mu.Unlock()
+	core := map[string]any{"limit": rs.limit, "remaining": rs.remaining, "used": rs.limit - rs.remaining, "reset": rs.reset.Unix()}
+	c.json(http.StatusOK, map[string]any{"resources": map[string]any{"core": core}, "rate": core})
+}
