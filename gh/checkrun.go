@@ -14,9 +14,11 @@ const MaxAnnotationsPerRequest = 50
 
 // CheckRun identifies a check run; updates must repeat its name.
 type CheckRun struct {
-	ID      int64
-	Name    string
-	HeadSHA string
+	ID         int64
+	Name       string
+	HeadSHA    string
+	ExternalID string
+	Status     string // queued | in_progress | completed
 }
 
 // CheckRunOptions are the optional parts of a new check run.
@@ -71,8 +73,18 @@ func (r *Repo) CreateCheckRun(ctx context.Context, name, headSHA string, opts Ch
 // the last batch goes with the conclusion: a run is never seen completed
 // with part of its annotations.
 func (r *Repo) CompleteCheckRun(ctx context.Context, run *CheckRun, out report.CheckOutput) error {
-	if out.Conclusion == "" || out.Title == "" || out.Summary == "" {
-		return fmt.Errorf("github: complete check run %s (%d) in %s: conclusion, title and summary are required", run.Name, run.ID, r.FullName())
+	if out.Conclusion == "" {
+		return fmt.Errorf("github: complete check run %s (%d) in %s: conclusion is required", run.Name, run.ID, r.FullName())
+	}
+	return r.UpdateCheckRun(ctx, run, out, nil)
+}
+
+// UpdateCheckRun publishes out on run with actions as its buttons: in
+// progress while out.Conclusion is empty, completed otherwise. Annotations
+// are batched as CompleteCheckRun describes.
+func (r *Repo) UpdateCheckRun(ctx context.Context, run *CheckRun, out report.CheckOutput, actions []Action) error {
+	if out.Title == "" || out.Summary == "" {
+		return fmt.Errorf("github: update check run %s (%d) in %s: title and summary are required", run.Name, run.ID, r.FullName())
 	}
 	batches := batchAnnotations(out.Annotations)
 	for i, batch := range batches {
@@ -89,8 +101,13 @@ func (r *Repo) CompleteCheckRun(ctx context.Context, run *CheckRun, out report.C
 			in.Output.Text = github.String(out.Text)
 		}
 		if final {
-			in.Conclusion = github.String(out.Conclusion)
-			in.CompletedAt = &github.Timestamp{Time: now()}
+			for _, a := range actions {
+				in.Actions = append(in.Actions, &github.CheckRunAction{Label: a.Label, Description: a.Description, Identifier: a.Identifier})
+			}
+			if out.Conclusion != "" {
+				in.Conclusion = github.String(out.Conclusion)
+				in.CompletedAt = &github.Timestamp{Time: now()}
+			}
 		}
 		if _, _, err := r.client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, run.ID, in); err != nil {
 			return r.wrap(fmt.Sprintf("update check run %s (%d), request %d of %d, in", run.Name, run.ID, i+1, len(batches)), err)
@@ -158,7 +175,7 @@ func (r *Repo) CheckRunsForRef(ctx context.Context, ref, name string) ([]*CheckR
 			return nil, r.wrap(fmt.Sprintf("list check runs on %s in", ref), err)
 		}
 		for _, cr := range res.CheckRuns {
-			out = append(out, &CheckRun{ID: cr.GetID(), Name: cr.GetName(), HeadSHA: cr.GetHeadSHA()})
+			out = append(out, &CheckRun{ID: cr.GetID(), Name: cr.GetName(), HeadSHA: cr.GetHeadSHA(), ExternalID: cr.GetExternalID(), Status: cr.GetStatus()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil

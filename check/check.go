@@ -1,0 +1,164 @@
+// Package check runs the read-only half of kiln's data flow on one
+// repository: load → validate → policy. `kiln check` and the pull-request
+// job both call it, so what a user sees locally is what the PR shows.
+package check
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/loader"
+	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/policy"
+	"github.com/kiln-gitops/kiln/schemas"
+	"github.com/kiln-gitops/kiln/validate"
+)
+
+// Input names the trees to check.
+type Input struct {
+	// Head is the tree under review.
+	Head fs.FS
+	// Base, when set, is the tree Head is compared against: immutability is
+	// checked against it and policies, waivers and .kiln.yaml are read from
+	// it, never from Head, so a change cannot weaken the rules judging it.
+	Base fs.FS
+	// ExtraPolicies are policy files given outside the repository (path →
+	// source), e.g. `kiln check --policy DIR`.
+	ExtraPolicies map[string][]byte
+	// Environment selects environment-dependent rules (production pinning).
+	Environment string
+	// Now decides waiver expiry; zero means time.Now().
+	Now time.Time
+	// Limits bound what the loader reads.
+	Limits loader.Options
+}
+
+// Result is everything a report needs.
+type Result struct {
+	Head *model.Repository
+	Base *model.Repository // nil without a base
+	// Config is the effective configuration: the base's when there is a base.
+	Config *model.Config
+	// Validation holds loader, schema, AWSTOE, reference and immutability
+	// findings; Policy holds policy results, including config-change notices.
+	Validation []finding.Finding
+	Policy     []finding.Finding
+	// Changed are the resources new or changed against the base (all
+	// resources without a base).
+	Changed []*model.Resource
+}
+
+// FailOn is the effective failing severity.
+func (r *Result) FailOn() finding.Severity { return r.Config.Policy.FailThreshold() }
+
+// Findings returns validation and policy findings together, sorted.
+func (r *Result) Findings() []finding.Finding {
+	all := make([]finding.Finding, 0, len(r.Validation)+len(r.Policy))
+	all = append(all, r.Validation...)
+	all = append(all, r.Policy...)
+	finding.Sort(all)
+	return all
+}
+
+// Failed reports whether the check fails.
+func (r *Result) Failed() bool {
+	failing, _ := finding.Count(r.Findings(), r.FailOn())
+	return failing > 0
+}
+
+// Checker holds what is compiled once and reused across runs.
+type Checker struct {
+	schemas *schemas.Validator
+}
+
+// New compiles the embedded schemas.
+func New() (*Checker, error) {
+	v, err := schemas.New()
+	if err != nil {
+		return nil, fmt.Errorf("compile schemas: %w", err)
+	}
+	return &Checker{schemas: v}, nil
+}
+
+// Run checks in.Head. A returned error means the check could not run
+// (unreadable tree, policy that does not compile, cancelled context);
+// problems in the repository are findings.
+func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
+	head, headFindings, err := loader.Load(ctx, in.Head, in.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("load head: %w", err)
+	}
+	res := &Result{Head: head, Config: head.Config}
+	res.Validation = append(res.Validation, headFindings...)
+	res.Validation = append(res.Validation, validate.Repository(head, c.schemas)...)
+
+	// Policies are read from the base when there is one, never the head.
+	userPolicies, err := readPolicies(in.Head, head)
+	if err != nil {
+		return nil, err
+	}
+	if in.Base != nil {
+		base, _, err := loader.Load(ctx, in.Base, in.Limits)
+		if err != nil {
+			return nil, fmt.Errorf("load base: %w", err)
+		}
+		basePolicies, err := readPolicies(in.Base, base)
+		if err != nil {
+			return nil, err
+		}
+		res.Base = base
+		res.Config = base.Config
+		res.Validation = append(res.Validation, validate.Immutability(base, head)...)
+		res.Changed = validate.ChangedResources(base, head)
+		res.Policy = append(res.Policy, policy.ConfigChangeFindings(
+			policy.Sources{Config: base.Config, Policies: basePolicies},
+			policy.Sources{Config: head.Config, Policies: userPolicies})...)
+		userPolicies = basePolicies
+	} else {
+		res.Changed = head.Resources
+	}
+
+	for p, src := range in.ExtraPolicies {
+		userPolicies[p] = src
+	}
+	opts := policy.Options{
+		Config:       res.Config,
+		UserPolicies: userPolicies,
+		Builtin:      res.Config.Policy.BuiltinEnabled(),
+		Now:          in.Now,
+	}
+	if in.Environment != "" {
+		env, ok := res.Config.Environments.Get(in.Environment)
+		if !ok {
+			return nil, fmt.Errorf("environment %q is not in %s", in.Environment, res.Config.File)
+		}
+		opts.Environment = &env
+	}
+	engine, err := policy.New(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	results, err := engine.Evaluate(ctx, head)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	res.Policy = append(res.Policy, results...)
+	finding.Sort(res.Validation)
+	finding.Sort(res.Policy)
+	return res, nil
+}
+
+func readPolicies(fsys fs.FS, repo *model.Repository) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(repo.PolicyFiles))
+	for _, p := range repo.PolicyFiles {
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, fmt.Errorf("read policy %s: %w", p, err)
+		}
+		out[p] = b
+	}
+	return out, nil
+}

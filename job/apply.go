@@ -1,0 +1,107 @@
+package job
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/check"
+	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
+	"github.com/kiln-gitops/kiln/report"
+)
+
+// bakeRequest is one apply-and-bake of a commit into an environment.
+type bakeRequest struct {
+	repo   Repo
+	gh     GitHub
+	res    *check.Result
+	env    model.Environment
+	commit string
+	pr     int // the pull request for PR bakes; 0 after a merge
+	// pipelines, when set, are baked whether or not their inputs changed
+	// (`/kiln bake NAME…`); otherwise the plan's bakes are.
+	pipelines []string
+	bake      bool
+}
+
+// applyAndBake re-validates, applies the plan in dependency order and starts
+// the bakes, reporting on the environment's bake check run. The tracker
+// takes it from there.
+func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
+	name := CheckBake(req.env.Name)
+	id, err := req.gh.StartCheckRun(ctx, name, req.commit, bakeExternalID(req.env.Name, req.commit, 0))
+	if err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	fail := func(title, text string) error {
+		return req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "failure", Output: report.CheckOutput{Title: title, Summary: title, Text: text}})
+	}
+	if req.res.Failed() {
+		return fail("Not applied: the commit does not pass kiln/validate and kiln/policy", "Fix the findings on the validate and policy checks; nothing was changed in "+req.env.Name+".")
+	}
+	if d.Environments == nil {
+		return fail("Not applied: kiln has no AWS credentials", "")
+	}
+	ib, _, err := d.Environments(ctx, req.repo.FullName(), req.env.Name)
+	if err != nil {
+		return fail("Not applied: cannot reach Image Builder in "+req.env.Name, err.Error())
+	}
+	actual, err := ib.List(ctx)
+	if err != nil {
+		_ = fail("Not applied: cannot read Image Builder in "+req.env.Name, err.Error())
+		return fmt.Errorf("list %s: %w", req.env.Name, err)
+	}
+	plan := reconciler.Build(req.env, req.res.Head, actual)
+	if plan.HasErrors() {
+		return fail("Not applied: the plan has errors", report.PlanMarkdown([]report.PlanSection{check.Section(plan)}))
+	}
+	out, err := reconciler.Apply(ctx, ib, req.res.Head, plan, reconciler.ApplyMeta{Repo: req.repo.FullName(), Commit: req.commit})
+	if err != nil {
+		// The queue retries the job; client tokens make the retry safe.
+		_ = req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Output: report.CheckOutput{Title: "Apply failed, retrying", Summary: err.Error()}})
+		return fmt.Errorf("apply %s: %w", req.env.Name, err)
+	}
+	summary := fmt.Sprintf("Applied to %s: %d created, %d updated, %d deleted, %d unchanged.", req.env.Name, len(out.Created), len(out.Updated), len(out.Deleted), len(out.Unchanged))
+
+	pipelines := req.pipelines
+	if len(pipelines) == 0 && req.bake {
+		for _, b := range plan.Bakes {
+			pipelines = append(pipelines, b.Pipeline)
+		}
+	}
+	if len(pipelines) == 0 {
+		return req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: summary + " Nothing to bake.", Summary: summary, Text: report.PlanMarkdown([]report.PlanSection{check.Section(plan)})}})
+	}
+	slices.Sort(pipelines)
+	pipelines = slices.Compact(pipelines)
+	store := BakeStore{d.State}
+	var started []reconciler.BakeRecord
+	for _, p := range pipelines {
+		arn, ok := out.ARNs["ImagePipeline/"+p]
+		if !ok {
+			return fail("Not baked: no pipeline "+p+" in "+req.env.Name, summary)
+		}
+		rec, err := reconciler.StartBake(ctx, ib, store, reconciler.BakeRecord{
+			Repo: req.repo.FullName(), Environment: req.env.Name, Pipeline: p, PipelineArn: arn,
+			Commit: req.commit, PR: req.pr, Installation: req.repo.Installation, CheckRunID: id,
+		}, d.now())
+		if err != nil {
+			return fmt.Errorf("bake %s: %w", p, err)
+		}
+		started = append(started, rec)
+	}
+	u := bakeCheckRun(req.env.Name, started)
+	u.Output.Summary = summary + " " + u.Output.Title
+	return req.gh.UpdateCheckRun(ctx, id, name, u)
+}
+
+// pipelineNames lists the repository's pipelines.
+func pipelineNames(repo *model.Repository) string {
+	var names []string
+	for _, p := range repo.ByKind(model.KindImagePipeline) {
+		names = append(names, "`"+p.Metadata.Name+"`")
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,49 @@
+package job
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kiln-gitops/kiln/check"
+	"github.com/kiln-gitops/kiln/reconciler"
+)
+
+// Deps is what every handler shares.
+type Deps struct {
+	GitHub  GitHubFactory
+	Fetch   Fetcher
+	Checker *check.Checker
+	// Environments opens an environment's Image Builder; nil, or an error
+	// from it, means no credentials: plans say so and nothing is applied.
+	Environments reconciler.EnvironmentOpener
+	State        KV
+	Log          *slog.Logger
+	Now          func() time.Time
+}
+
+// Handlers returns one handler per event kiln acts on.
+func Handlers(d *Deps) []EventHandler {
+	return []EventHandler{
+		&PullRequestHandler{d},
+		&PushHandler{d},
+		&CheckSuiteHandler{d},
+		&CheckRunHandler{d},
+		&IssueCommentHandler{d},
+		&InstallationHandler{d},
+	}
+}
+
+// EventHandler handles the events it names; it is what the webhook router
+// dispatches queued deliveries to.
+type EventHandler interface {
+	Handles() []string
+	Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error
+}
+
+func (d *Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}

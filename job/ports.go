@@ -1,0 +1,101 @@
+// Package job is the work kiln does for each webhook event once the
+// delivery is queued: one handler per event, in the style of go-githubapp.
+// Handlers reach GitHub, Git, Image Builder and durable state only through
+// the small interfaces in this file, so tests drive them against the
+// emulators and production wires the real adapters in cmd/kiln.
+package job
+
+import (
+	"context"
+	"io/fs"
+
+	"github.com/kiln-gitops/kiln/report"
+)
+
+// Check run names; each is requirable by branch protection.
+const (
+	CheckValidate = "kiln/validate"
+	CheckPolicy   = "kiln/policy"
+	CheckPlan     = "kiln/plan"
+)
+
+// CheckBake names the bake check run of an environment.
+func CheckBake(env string) string { return "kiln/bake (" + env + ")" }
+
+// GitHub is one installation's access to one repository.
+type GitHub interface {
+	// CloneToken is a token Git can fetch the repository with.
+	CloneToken(ctx context.Context) (string, error)
+	// StartCheckRun creates an in-progress check run and returns its id. A
+	// run with the same name and external id on the commit is reused, so a
+	// job retried after a crash never posts its checks twice.
+	StartCheckRun(ctx context.Context, name, headSHA, externalID string) (int64, error)
+	// UpdateCheckRun sets the output of check run id called name (and its
+	// conclusion when Conclusion is set), sending annotations in batches
+	// of 50.
+	UpdateCheckRun(ctx context.Context, id int64, name string, u CheckRunUpdate) error
+	// UpsertComment edits the pull request's comment that holds marker in
+	// place, or creates it.
+	UpsertComment(ctx context.Context, pr int, marker, body string) error
+	// Reply posts a new comment on the pull request.
+	Reply(ctx context.Context, pr int, body string) error
+	// React adds a reaction to an issue comment.
+	React(ctx context.Context, commentID int64, content string) error
+	// Permission is the user's permission on the repository: admin,
+	// maintain, write, triage, read or none.
+	Permission(ctx context.Context, user string) (string, error)
+	// PullRequest reads a pull request.
+	PullRequest(ctx context.Context, number int) (PullRequest, error)
+	// Suggest posts a review comment whose suggested change replaces one
+	// line with suggestion.
+	Suggest(ctx context.Context, pr int, commitSHA, path string, line int, body, suggestion string) error
+}
+
+// CheckRunUpdate is the new state of a check run.
+type CheckRunUpdate struct {
+	Conclusion string // success, failure, neutral, cancelled; empty: still in progress
+	Output     report.CheckOutput
+	Actions    []CheckRunAction
+}
+
+// CheckRunAction is a button on a check run.
+type CheckRunAction struct {
+	Label, Description, Identifier string
+}
+
+// PullRequest is what jobs need of a pull request.
+type PullRequest struct {
+	Number   int
+	HeadSHA  string
+	HeadRef  string
+	BaseSHA  string
+	BaseRef  string
+	Fork     bool // head repository differs from the base repository
+	Merged   bool
+	MergeSHA string
+	State    string
+}
+
+// Repo names a repository and how to reach it.
+type Repo struct {
+	Owner, Name  string
+	CloneURL     string
+	Installation int64
+}
+
+// FullName is owner/name.
+func (r Repo) FullName() string { return r.Owner + "/" + r.Name }
+
+// GitHubFactory gives the GitHub access of an installation to a repository.
+type GitHubFactory func(ctx context.Context, repo Repo) (GitHub, error)
+
+// Fetcher fetches one ref of a repository and returns the tree of its
+// commit; sha, when set, is the commit expected.
+type Fetcher func(ctx context.Context, url, token, ref, sha string) (fs.FS, error)
+
+// KV is small durable state (bakes, suggestions already made).
+type KV interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, value []byte) error
+	Keys(ctx context.Context, prefix string) ([]string, error)
+}

@@ -1,0 +1,236 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/check"
+	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/report"
+)
+
+// prRun is one check of one pull request head.
+type prRun struct {
+	*Deps
+	gh   GitHub
+	repo Repo
+	pr   PullRequest
+	log  *slog.Logger
+}
+
+// checkPullRequest validates, evaluates and plans a pull request head
+// against its base and publishes check runs and the sticky comment. The
+// base commit's policies, waivers and .kiln.yaml judge the head.
+//
+// delivery names the webhook delivery (or command) that asked; check runs
+// carry it in their external id, so a retry of the same delivery updates
+// the runs it already created.
+func (d *Deps) checkPullRequest(ctx context.Context, repo Repo, pr PullRequest, delivery string, withPlan bool) error {
+	gh, err := d.GitHub(ctx, repo)
+	if err != nil {
+		return fmt.Errorf("github for %s: %w", repo.FullName(), err)
+	}
+	r := &prRun{Deps: d, gh: gh, repo: repo, pr: pr, log: d.Log.With("repo", repo.FullName(), "pr", pr.Number, "sha", pr.HeadSHA)}
+	return r.run(ctx, delivery, withPlan)
+}
+
+func (r *prRun) run(ctx context.Context, delivery string, withPlan bool) error {
+	ext := fmt.Sprintf("pr:%d:%s", r.pr.Number, delivery)
+	ids := map[string]int64{}
+	names := []string{CheckValidate, CheckPolicy}
+	if withPlan {
+		names = append(names, CheckPlan)
+	}
+	for _, name := range names {
+		id, err := r.gh.StartCheckRun(ctx, name, r.pr.HeadSHA, ext)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", name, err)
+		}
+		ids[name] = id
+	}
+	res, err := r.checkTrees(ctx)
+	if err != nil {
+		// A tree that cannot be read or a policy that does not compile is
+		// reported on the checks, then retried by the queue.
+		out := report.CheckOutput{Title: "kiln could not check this commit", Summary: "```\n" + err.Error() + "\n```", Conclusion: "failure"}
+		for name, id := range ids {
+			_ = r.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "failure", Output: out})
+		}
+		return err
+	}
+	failOn := res.FailOn()
+
+	var sections []report.PlanSection
+	var planFindings []finding.Finding
+	if withPlan {
+		sections, planFindings = r.plans(ctx, res)
+	}
+
+	validation := report.CheckRunOutput("Validation", res.Validation, failOn)
+	if err := r.gh.UpdateCheckRun(ctx, ids[CheckValidate], CheckValidate, CheckRunUpdate{Conclusion: validation.Conclusion, Output: validation}); err != nil {
+		return fmt.Errorf("complete %s: %w", CheckValidate, err)
+	}
+	pol := report.CheckRunOutput("Policy", res.Policy, failOn)
+	if err := r.gh.UpdateCheckRun(ctx, ids[CheckPolicy], CheckPolicy, CheckRunUpdate{Conclusion: pol.Conclusion, Output: pol}); err != nil {
+		return fmt.Errorf("complete %s: %w", CheckPolicy, err)
+	}
+	if withPlan {
+		planOut := report.CheckRunOutput("Plan", planFindings, failOn, report.WithPreamble(report.PlanMarkdown(sections)))
+		if !planComputed(sections) && len(planFindings) == 0 {
+			planOut.Conclusion = report.ConclusionNeutral
+		}
+		if err := r.gh.UpdateCheckRun(ctx, ids[CheckPlan], CheckPlan, CheckRunUpdate{Conclusion: planOut.Conclusion, Output: planOut}); err != nil {
+			return fmt.Errorf("complete %s: %w", CheckPlan, err)
+		}
+	}
+
+	graph := report.BuildGraph(res.Head, changedIDs(res))
+	body := report.Comment(report.CommentData{
+		Repository:    r.repo.FullName(),
+		PullRequest:   r.pr.Number,
+		HeadSHA:       r.pr.HeadSHA,
+		Validation:    res.Validation,
+		Policy:        res.Policy,
+		FailOn:        failOn,
+		Plan:          sections,
+		PlanNote:      planNote(withPlan, sections),
+		Graph:         &graph,
+		ConfigChanged: configChanged(res.Policy),
+	})
+	if err := r.gh.UpsertComment(ctx, r.pr.Number, report.CommentMarker, body); err != nil {
+		return fmt.Errorf("sticky comment: %w", err)
+	}
+	return r.suggestBumps(ctx, res.Validation)
+}
+
+func changedIDs(res *check.Result) map[string]bool {
+	changed := map[string]bool{}
+	for _, c := range res.Changed {
+		changed[c.ID()] = true
+	}
+	return changed
+}
+
+// planComputed reports whether any environment was actually planned.
+func planComputed(sections []report.PlanSection) bool {
+	for _, s := range sections {
+		if s.Note == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTrees fetches head and base and runs the checks.
+func (r *prRun) checkTrees(ctx context.Context) (*check.Result, error) {
+	token, err := r.gh.CloneToken(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("clone token: %w", err)
+	}
+	head, err := r.Fetch(ctx, r.repo.CloneURL, token, fmt.Sprintf("refs/pull/%d/head", r.pr.Number), r.pr.HeadSHA)
+	if err != nil {
+		return nil, fmt.Errorf("fetch head of #%d: %w", r.pr.Number, err)
+	}
+	// The base branch as it is now is what the head will merge into and
+	// whose rules are in force.
+	var base fs.FS
+	base, err = r.Fetch(ctx, r.repo.CloneURL, token, "refs/heads/"+r.pr.BaseRef, "")
+	if err != nil {
+		return nil, fmt.Errorf("fetch base %s: %w", r.pr.BaseRef, err)
+	}
+	return r.Checker.Run(ctx, check.Input{Head: head, Base: base, Now: r.now()})
+}
+
+// plans plans every environment the base configuration names.
+func (r *prRun) plans(ctx context.Context, res *check.Result) ([]report.PlanSection, []finding.Finding) {
+	var sections []report.PlanSection
+	var fs []finding.Finding
+	for _, env := range res.Config.Environments {
+		sec, f := planEnvironment(ctx, r.Deps, r.repo, res, env)
+		sections = append(sections, sec)
+		fs = append(fs, f...)
+	}
+	return sections, fs
+}
+
+// planEnvironment plans one environment, or explains why it could not.
+func planEnvironment(ctx context.Context, d *Deps, repo Repo, res *check.Result, env model.Environment) (report.PlanSection, []finding.Finding) {
+	sec := report.PlanSection{Environment: env.Name, Account: env.Account, Region: env.Region}
+	if d.Environments == nil {
+		sec.Note = "no AWS credentials configured: plan not computed"
+		return sec, nil
+	}
+	ib, _, err := d.Environments(ctx, repo.FullName(), env.Name)
+	if err != nil {
+		sec.Note = "cannot reach Image Builder: " + err.Error()
+		return sec, nil
+	}
+	_, sec, fs, err := check.Plan(ctx, res, env, ib)
+	if err != nil {
+		d.Log.Warn("plan", "env", env.Name, "err", err)
+	}
+	return sec, fs
+}
+
+func planNote(withPlan bool, sections []report.PlanSection) string {
+	switch {
+	case !withPlan:
+		return "Plan not requested for this event; comment `/kiln plan` to compute it."
+	case len(sections) == 0:
+		return "No environments in .kiln.yaml: nothing to plan."
+	}
+	return ""
+}
+
+// configChanged lists the policy, waiver and settings files the change
+// touches, which reviewers must look at.
+func configChanged(policy []finding.Finding) []string {
+	var files []string
+	for _, f := range policy {
+		if f.Rule == "policy/config-changed" && !slices.Contains(files, f.File) {
+			files = append(files, f.File)
+		}
+	}
+	return files
+}
+
+// suggestBumps offers a one-click version bump for every resource changed
+// without one, once per pull request, file and version.
+func (r *prRun) suggestBumps(ctx context.Context, fs []finding.Finding) error {
+	var errs []error
+	for _, f := range fs {
+		if f.Suggestion == "" || f.Line == 0 || !strings.HasPrefix(f.Rule, "immutable/") {
+			continue
+		}
+		key := fmt.Sprintf("suggested.%s.%d.%s", sanitize(r.repo.FullName()), r.pr.Number, sanitize(f.File+"."+f.Suggestion))
+		if _, seen, err := r.State.Get(ctx, key); err != nil {
+			errs = append(errs, err)
+			continue
+		} else if seen {
+			continue
+		}
+		if err := r.gh.Suggest(ctx, r.pr.Number, r.pr.HeadSHA, f.File, f.Line, f.Message, f.Suggestion); err != nil {
+			errs = append(errs, fmt.Errorf("suggest bump in %s: %w", f.File, err))
+			continue
+		}
+		errs = append(errs, r.State.Put(ctx, key, []byte(r.pr.HeadSHA)))
+	}
+	return errors.Join(errs...)
+}
+
+// sanitize makes a string usable as a KV key token.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, s)
+}
