@@ -132,4 +132,3 @@ func short7(sha string) string {
 	}
 	return sha
 }
-
