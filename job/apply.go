@@ -85,7 +85,7 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 		}
 		rec, err := reconciler.StartBake(ctx, ib, store, reconciler.BakeRecord{
 			Repo: req.repo.FullName(), Environment: req.env.Name, Pipeline: p, PipelineArn: arn,
-			Commit: req.commit, PR: req.pr, Installation: req.repo.Installation, CheckRunID: id,
+			Commit: req.commit, PR: req.pr, Installation: req.repo.Installation, CheckRunID: id, Account: req.env.Account,
 		}, d.now())
 		if err != nil {
 			return fmt.Errorf("bake %s: %w", p, err)

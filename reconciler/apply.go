@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -58,24 +59,24 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		tags := map[string]string{TagManaged: "true", TagDigest: c.Digest, TagRepo: meta.Repo, TagCommit: meta.Commit}
-		for k, v := range c.Resource.GetTags() {
-			tags[k] = v
+		// The resource's own tags first: they may not forge kiln's.
+		tags := maps.Clone(c.Resource.GetTags())
+		if tags == nil {
+			tags = map[string]string{}
 		}
+		maps.Copy(tags, map[string]string{TagManaged: "true", TagDigest: c.Digest, TagRepo: meta.Repo, TagCommit: meta.Commit})
 		switch c.Action {
 		case ActionUnchanged:
 			out.Unchanged = append(out.Unchanged, c.ID())
 		case ActionCreate:
-			token := ClientToken(env.Name, string(c.Kind), c.Name, c.Version, c.Digest)
-			arn, err := ib.Create(ctx, c.Resource, refs, token, tags, false)
+			arn, err := ib.Create(ctx, c.Resource, refs, createToken(env.Name, c, meta), tags, false)
 			if err != nil {
 				return out, fmt.Errorf("create %s in %s: %w", c.ID(), env.Name, err)
 			}
 			out.ARNs[c.ID()] = arn
 			out.Created = append(out.Created, c.ID())
 		case ActionUpdate:
-			token := ClientToken(env.Name, string(c.Kind), c.Name, "update", c.Digest)
-			if err := ib.Update(ctx, c.Resource, c.Live.Arn, refs, token, tags); err != nil {
+			if err := ib.Update(ctx, c.Resource, c.Live.Arn, refs, updateToken(env.Name, c, meta), tags); err != nil {
 				return out, fmt.Errorf("update %s in %s: %w", c.ID(), env.Name, err)
 			}
 			out.Updated = append(out.Updated, c.ID())
@@ -97,6 +98,31 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 		out.Deleted = append(out.Deleted, c.ID())
 	}
 	return out, nil
+}
+
+// createToken is the client token of a create. A component's is its
+// content alone (environment, kind, name, version, digest): the service
+// makes a second build of a component version rather than refuse it, so
+// only the token stops two applies from creating it twice. The other kinds
+// cannot exist twice (the service refuses the name or version), and their
+// token also covers the commit, so that one removed by pruning can be
+// created again by a later commit: a token is remembered by the service
+// after its resource is gone, and its parameters (the kiln:commit tag)
+// differ. A replay of the same commit still sends the same token.
+func createToken(env string, c Change, meta ApplyMeta) string {
+	if c.Kind == model.KindComponent {
+		return ClientToken(env, string(c.Kind), c.Name, c.Version, c.Digest)
+	}
+	return ClientToken(env, string(c.Kind), c.Name, c.Version, c.Digest, meta.Commit)
+}
+
+// updateToken is the client token of an update: from the live digest to
+// the desired one at a commit. An update sends the same parameters
+// whenever it moves to the same content, so a token of the content alone
+// would make the service skip a roll forward after a roll back (it answers
+// a known token with the first result and does nothing).
+func updateToken(env string, c Change, meta ApplyMeta) string {
+	return ClientToken(env, string(c.Kind), c.Name, "update", c.Live.Digest, c.Digest, meta.Commit)
 }
 
 // ErrInUse is what an ImageBuilder's Delete wraps when the resource is still

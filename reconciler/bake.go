@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -18,7 +20,11 @@ type BakeRecord struct {
 	Pipeline    string `json:"pipeline"`
 	PipelineArn string `json:"pipelineArn"`
 	Commit      string `json:"commit"`
-	PR          int    `json:"pr,omitempty"`
+	// Account is the environment's account: of the AMIs a bake shares
+	// with several accounts, the SSM parameter names the one in this
+	// account.
+	Account string `json:"account,omitempty"`
+	PR      int    `json:"pr,omitempty"`
 	// Attempt counts retries; each attempt is a new execution.
 	Attempt int `json:"attempt,omitempty"`
 	// Installation and CheckRunID say where to report.
@@ -37,6 +43,10 @@ type BakeRecord struct {
 	// polls in a row, for backoff.
 	NextPoll time.Time `json:"nextPoll"`
 	Polls    int       `json:"polls"`
+	// Reported is the last state the reporter has shown; a state not yet
+	// shown (the first PENDING, or one whose report failed or was cut
+	// short by a restart) is reported on the next poll.
+	Reported string `json:"reported,omitempty"`
 	// Done is set once the terminal state has been reported.
 	Done bool `json:"done"`
 }
@@ -107,7 +117,7 @@ func StartBake(ctx context.Context, ib ImageBuilder, store BakeStore, rec BakeRe
 		return rec, fmt.Errorf("start pipeline %s in %s: %w", rec.Pipeline, rec.Environment, err)
 	}
 	rec.ImageArn = arn
-	rec.State, rec.Reason, rec.Done, rec.Polls = "PENDING", "", false, 0
+	rec.State, rec.Reason, rec.Reported, rec.Done, rec.Polls = "PENDING", "", "", false, 0
 	rec.AMIs, rec.Images, rec.LogURI = nil, nil, ""
 	rec.Started = now
 	rec.History = []StateChange{{State: "PENDING", At: now}}
@@ -118,9 +128,10 @@ func StartBake(ctx context.Context, ib ImageBuilder, store BakeStore, rec BakeRe
 	return rec, nil
 }
 
-// PollBake looks at one bake once: on a state change it records the change,
-// reports it, and, at the end, writes the AMI ids to SSM when the
-// environment asks and marks the record Done after the final report.
+// PollBake looks at one bake once: it records a state change and reports
+// every state not yet reported (the first PENDING included); at the end it
+// writes the AMI ids to SSM when the environment asks and marks the record
+// Done after the final report.
 func PollBake(ctx context.Context, ib ImageBuilder, store BakeStore, rep BakeReporter, b BakeRecord, now time.Time, bo Backoff, ssmPrefix string) (BakeRecord, error) {
 	if b.Done {
 		return b, nil
@@ -131,8 +142,7 @@ func PollBake(ctx context.Context, ib ImageBuilder, store BakeStore, rep BakeRep
 		b.NextPoll = now.Add(bo.after(b.Polls))
 		return b, errors.Join(fmt.Errorf("get image %s: %w", b.ImageArn, err), store.Put(ctx, b))
 	}
-	changed := img.State != b.State
-	if changed {
+	if img.State != b.State {
 		b.State, b.Reason = img.State, img.Reason
 		b.History = append(b.History, StateChange{State: img.State, At: now})
 		b.AMIs, b.Images, b.LogURI = img.AMIs, img.Containers, img.LogURI
@@ -146,13 +156,14 @@ func PollBake(ctx context.Context, ib ImageBuilder, store BakeStore, rep BakeRep
 	if err := store.Put(ctx, b); err != nil {
 		return b, fmt.Errorf("record bake %s: %w", b.ID, err)
 	}
-	if !changed && !b.Terminal() {
+	if b.Reported == b.State {
 		return b, nil
 	}
-	if b.Terminal() && b.State == "AVAILABLE" && ssmPrefix != "" {
-		for _, ami := range b.AMIs {
-			name := fmt.Sprintf("%s/%s/%s", ssmPrefix, b.Pipeline, ami.Region)
-			if err := ib.PutParameter(ctx, name, ami.ID); err != nil {
+	if b.State == "AVAILABLE" && ssmPrefix != "" {
+		ids := amiPerRegion(b.AMIs, b.Account)
+		for _, region := range slices.Sorted(maps.Keys(ids)) {
+			name := fmt.Sprintf("%s/%s/%s", ssmPrefix, b.Pipeline, region)
+			if err := ib.PutParameter(ctx, name, ids[region]); err != nil {
 				return b, fmt.Errorf("write %s: %w", name, err)
 			}
 		}
@@ -160,11 +171,22 @@ func PollBake(ctx context.Context, ib ImageBuilder, store BakeStore, rep BakeRep
 	if err := rep.ReportBake(ctx, b); err != nil {
 		return b, fmt.Errorf("report bake %s: %w", b.ID, err)
 	}
-	if b.Terminal() {
-		b.Done = true
-		if err := store.Put(ctx, b); err != nil {
-			return b, fmt.Errorf("record bake %s: %w", b.ID, err)
-		}
+	b.Reported, b.Done = b.State, b.Terminal()
+	if err := store.Put(ctx, b); err != nil {
+		return b, fmt.Errorf("record bake %s: %w", b.ID, err)
 	}
 	return b, nil
+}
+
+// amiPerRegion picks the AMI an SSM parameter names in each region: the
+// one in account when the bake shared copies with other accounts, else
+// the first listed.
+func amiPerRegion(amis []AMI, account string) map[string]string {
+	out := map[string]string{}
+	for _, a := range amis {
+		if _, ok := out[a.Region]; !ok || a.Account == account && account != "" {
+			out[a.Region] = a.ID
+		}
+	}
+	return out
 }

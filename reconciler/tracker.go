@@ -59,7 +59,11 @@ func (t *Tracker) Run(ctx context.Context, every time.Duration) {
 	defer tick.Stop()
 	for {
 		if _, err := t.Tick(ctx); err != nil && ctx.Err() == nil {
-			t.Log.Warn("bake tracking", "err", err)
+			log := t.Log
+			if log == nil {
+				log = slog.Default()
+			}
+			log.WarnContext(ctx, "bake tracking", "err", err)
 		}
 		select {
 		case <-ctx.Done():
