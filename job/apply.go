@@ -44,9 +44,13 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	if d.Environments == nil {
 		return fail("Not applied: kiln has no AWS credentials", "")
 	}
-	ib, _, err := d.Environments(ctx, req.repo.FullName(), req.env.Name)
+	ib, err := d.Environments(ctx, req.env)
 	if err != nil {
 		return fail("Not applied: cannot reach Image Builder in "+req.env.Name, err.Error())
+	}
+	// The tracker and the bake buttons reopen the environment by name.
+	if err := rememberEnvironment(ctx, d.State, req.repo.FullName(), req.env); err != nil {
+		return err
 	}
 	actual, err := ib.List(ctx)
 	if err != nil {

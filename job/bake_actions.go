@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kiln-gitops/kiln/queue"
 	"github.com/kiln-gitops/kiln/reconciler"
 )
 
@@ -34,9 +35,9 @@ func (d *Deps) bakeAction(ctx context.Context, repo Repo, user, env, commit, act
 		return nil
 	}
 	if d.Environments == nil {
-		return Permanent(errors.New("bake action: no AWS credentials"))
+		return queue.Permanent(errors.New("bake action: no AWS credentials"))
 	}
-	ib, _, err := d.Environments(ctx, repo.FullName(), env)
+	ib, _, err := d.OpenEnvironment(ctx, repo.FullName(), env)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", env, err)
 	}

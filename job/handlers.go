@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kiln-gitops/kiln/check"
+	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/reconciler"
 )
 
@@ -16,7 +17,7 @@ type Deps struct {
 	Checker *check.Checker
 	// Environments opens an environment's Image Builder; nil, or an error
 	// from it, means no credentials: plans say so and nothing is applied.
-	Environments reconciler.EnvironmentOpener
+	Environments func(ctx context.Context, env model.Environment) (reconciler.ImageBuilder, error)
 	State        KV
 	Log          *slog.Logger
 	Now          func() time.Time

@@ -15,6 +15,10 @@ import (
 	"github.com/kiln-gitops/kiln/report"
 )
 
+// prExternalID ties a pull request's check runs to the delivery that made
+// them.
+func prExternalID(pr int, delivery string) string { return fmt.Sprintf("pr:%d:%s", pr, delivery) }
+
 // prRun is one check of one pull request head.
 type prRun struct {
 	*Deps
@@ -41,7 +45,7 @@ func (d *Deps) checkPullRequest(ctx context.Context, repo Repo, pr PullRequest, 
 }
 
 func (r *prRun) run(ctx context.Context, delivery string, withPlan bool) error {
-	ext := fmt.Sprintf("pr:%d:%s", r.pr.Number, delivery)
+	ext := prExternalID(r.pr.Number, delivery)
 	ids := map[string]int64{}
 	names := []string{CheckValidate, CheckPolicy}
 	if withPlan {
@@ -166,7 +170,7 @@ func planEnvironment(ctx context.Context, d *Deps, repo Repo, res *check.Result,
 		sec.Note = "no AWS credentials configured: plan not computed"
 		return sec, nil
 	}
-	ib, _, err := d.Environments(ctx, repo.FullName(), env.Name)
+	ib, err := d.Environments(ctx, env)
 	if err != nil {
 		sec.Note = "cannot reach Image Builder: " + err.Error()
 		return sec, nil

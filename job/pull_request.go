@@ -6,6 +6,9 @@ import (
 	"fmt"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/kiln-gitops/kiln/queue"
+	"github.com/kiln-gitops/kiln/report"
 )
 
 // PullRequestHandler checks pull request heads.
@@ -57,7 +60,36 @@ func pullRequestOf(pr *github.PullRequest, base *github.Repository) PullRequest 
 // retried, since it will never decode.
 func decode(payload []byte, v any) error {
 	if err := json.Unmarshal(payload, v); err != nil {
-		return Permanent(fmt.Errorf("decode payload: %w", err))
+		return queue.Permanent(fmt.Errorf("decode payload: %w", err))
 	}
 	return nil
+}
+
+// GiveUp reports on the pull request's checks that kiln stopped retrying,
+// so a failure never looks like a check that is still running.
+func (h *PullRequestHandler) GiveUp(ctx context.Context, _, delivery string, payload []byte, cause error) {
+	var ev github.PullRequestEvent
+	if decode(payload, &ev) != nil {
+		return
+	}
+	repo := repoOf(ev.GetRepo(), ev.GetInstallation())
+	pr := pullRequestOf(ev.GetPullRequest(), ev.GetRepo())
+	gh, err := h.GitHub(ctx, repo)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "give up: github", "repo", repo.FullName(), "err", err)
+		return
+	}
+	out := report.CheckOutput{
+		Title:   "kiln could not check this commit",
+		Summary: fmt.Sprintf("kiln gave up after repeated failures: %v\n\nPush again or re-run the checks to retry.", cause),
+	}
+	for _, name := range []string{CheckValidate, CheckPolicy, CheckPlan} {
+		id, err := gh.StartCheckRun(ctx, name, pr.HeadSHA, prExternalID(pr.Number, delivery))
+		if err == nil {
+			err = gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "failure", Output: out})
+		}
+		if err != nil {
+			h.Log.ErrorContext(ctx, "give up: report", "repo", repo.FullName(), "pr", pr.Number, "check", name, "err", err)
+		}
+	}
 }
