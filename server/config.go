@@ -1,0 +1,250 @@
+// Package server assembles `kiln serve`: configuration, the HTTP endpoints
+// (webhook intake, health, readiness, metrics) and the worker pool over the
+// durable queue. It wires; the work lives in webhook, queue and the handlers.
+package server
+
+import (
+	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the configuration of `kiln serve`.
+type Config struct {
+	AppID          int64  `yaml:"github-app-id"`
+	PrivateKeyFile string `yaml:"github-private-key-file"`
+	WebhookSecret  string `yaml:"webhook-secret"`
+	// GitHubURL is the REST base URL; GitHub Enterprise Server's is
+	// https://HOST/api/v3/.
+	GitHubURL string `yaml:"github-url"`
+	Listen    string `yaml:"listen"`
+	// DataDir holds the embedded JetStream store (the queue and kiln's
+	// durable state). Relative paths are relative to the working directory.
+	DataDir string `yaml:"data-dir"`
+	// NATSURL selects an external NATS cluster; empty runs NATS embedded.
+	NATSURL string `yaml:"nats-url"`
+	Workers int    `yaml:"workers"`
+}
+
+// Defaults.
+const (
+	DefaultGitHubURL = "https://api.github.com/"
+	DefaultListen    = ":8080"
+	DefaultDataDir   = "data"
+	DefaultWorkers   = 4
+)
+
+// setting ties a Config field to its flag, environment variable and file key.
+type setting struct {
+	flag, env, usage string
+	set              func(c *Config, v string) error
+}
+
+func settings() []setting {
+	str := func(f func(c *Config) *string) func(*Config, string) error {
+		return func(c *Config, v string) error { *f(c) = v; return nil }
+	}
+	return []setting{
+		{"github-app-id", "KILN_GITHUB_APP_ID", "GitHub App ID", func(c *Config, v string) error {
+			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("not a GitHub App ID: %q", v)
+			}
+			c.AppID = id
+			return nil
+		}},
+		{"github-private-key-file", "KILN_GITHUB_PRIVATE_KEY_FILE", "PEM file with the GitHub App's private key", str(func(c *Config) *string { return &c.PrivateKeyFile })},
+		{"webhook-secret", "KILN_WEBHOOK_SECRET", "webhook secret (prefer the environment variable: flags show in ps)", str(func(c *Config) *string { return &c.WebhookSecret })},
+		{"github-url", "KILN_GITHUB_URL", "GitHub REST base URL (GitHub Enterprise Server: https://HOST/api/v3/)", str(func(c *Config) *string { return &c.GitHubURL })},
+		{"listen", "KILN_LISTEN", "HTTP listen address", str(func(c *Config) *string { return &c.Listen })},
+		{"data-dir", "KILN_DATA_DIR", "directory of the embedded queue and state", str(func(c *Config) *string { return &c.DataDir })},
+		{"nats-url", "KILN_NATS_URL", "external NATS URL (empty: embedded NATS in the data dir)", str(func(c *Config) *string { return &c.NATSURL })},
+		{"workers", "KILN_WORKERS", "jobs handled in parallel", func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("not a positive number: %q", v)
+			}
+			c.Workers = n
+			return nil
+		}},
+	}
+}
+
+// LoadConfig reads the configuration from args (flags, without the program
+// and command name), the environment and an optional YAML file (--config or
+// KILN_CONFIG) with the flags' names as keys. Flags win over the environment,
+// the environment over the file, the file over the defaults. The result is
+// not validated: call Validate.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("kiln serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	configFile := fs.String("config", "", "YAML configuration file (env KILN_CONFIG)")
+	sets := settings()
+	values := make([]*string, len(sets))
+	for i, s := range sets {
+		values[i] = fs.String(s.flag, "", s.usage+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("%w\n%s", err, Usage())
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
+	}
+
+	cfg := Config{GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers}
+	path := *configFile
+	if path == "" {
+		path = getenv("KILN_CONFIG")
+	}
+	if path != "" {
+		if err := loadFile(path, &cfg); err != nil {
+			return Config{}, err
+		}
+	}
+	for _, s := range sets {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(&cfg, v); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", s.env, err)
+			}
+		}
+	}
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		for i, s := range sets {
+			if s.flag == f.Name && err == nil {
+				if e := s.set(&cfg, *values[i]); e != nil {
+					err = fmt.Errorf("--%s: %w", s.flag, e)
+				}
+			}
+		}
+	})
+	return cfg, err
+}
+
+// Usage describes the flags and their environment variables.
+func Usage() string {
+	var b strings.Builder
+	b.WriteString("Usage: kiln serve [flags]\n\n  --config FILE\n\tYAML file with the keys below (env KILN_CONFIG)\n")
+	for _, s := range settings() {
+		fmt.Fprintf(&b, "  --%s\n\t%s (env %s)\n", s.flag, s.usage, s.env)
+	}
+	return b.String()
+}
+
+func loadFile(path string, cfg *Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	return nil
+}
+
+// Validate refuses a configuration kiln cannot serve with, saying which
+// setting to fix. It reads and parses the private key.
+func (c Config) Validate() error {
+	var errs []error
+	if c.WebhookSecret == "" {
+		errs = append(errs, errors.New("no webhook secret: set KILN_WEBHOOK_SECRET (or --webhook-secret, or webhook-secret in the config file) to the secret of the GitHub App's webhook"))
+	}
+	if c.AppID <= 0 {
+		errs = append(errs, errors.New("no GitHub App ID: set KILN_GITHUB_APP_ID or --github-app-id"))
+	}
+	if c.PrivateKeyFile == "" {
+		errs = append(errs, errors.New("no GitHub App private key: set KILN_GITHUB_PRIVATE_KEY_FILE or --github-private-key-file to the .pem file GitHub generated"))
+	} else if _, err := c.PrivateKey(); err != nil {
+		errs = append(errs, err)
+	}
+	if u, err := url.Parse(c.GitHubURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("github URL %q: want an http(s) URL such as %s", c.GitHubURL, DefaultGitHubURL))
+	}
+	if c.Listen == "" {
+		errs = append(errs, errors.New("empty listen address"))
+	}
+	if c.NATSURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("no data dir for the embedded queue: set KILN_DATA_DIR or --data-dir, or KILN_NATS_URL"))
+	}
+	if c.Workers <= 0 {
+		errs = append(errs, fmt.Errorf("workers %d: want at least 1", c.Workers))
+	}
+	return errors.Join(errs...)
+}
+
+// PrivateKey reads the GitHub App private key file and checks that it holds
+// an RSA private key in PEM (PKCS#1, as GitHub generates, or PKCS#8).
+func (c Config) PrivateKey() ([]byte, error) {
+	pemBytes, err := os.ReadFile(c.PrivateKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("GitHub App private key: %w", err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	if block == nil {
+		return nil, fmt.Errorf("GitHub App private key %s: no PEM block", c.PrivateKeyFile)
+	}
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err != nil {
+			return nil, fmt.Errorf("GitHub App private key %s: %w", c.PrivateKeyFile, err)
+		}
+	case "PRIVATE KEY":
+		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("GitHub App private key %s: %w", c.PrivateKeyFile, err)
+		}
+		if _, ok := k.(*rsa.PrivateKey); !ok {
+			return nil, fmt.Errorf("GitHub App private key %s: %T, want an RSA key", c.PrivateKeyFile, k)
+		}
+	default:
+		return nil, fmt.Errorf("GitHub App private key %s: PEM block %q, want RSA PRIVATE KEY", c.PrivateKeyFile, block.Type)
+	}
+	return pemBytes, nil
+}
+
+// LogValue logs the configuration without the webhook secret.
+func (c Config) LogValue() slog.Value {
+	secret := "unset"
+	if c.WebhookSecret != "" {
+		secret = "set"
+	}
+	return slog.GroupValue(
+		slog.Int64("github_app_id", c.AppID),
+		slog.String("github_private_key_file", c.PrivateKeyFile),
+		slog.String("webhook_secret", secret),
+		slog.String("github_url", c.GitHubURL),
+		slog.String("listen", c.Listen),
+		slog.String("data_dir", c.DataDir),
+		slog.String("nats_url", redactURL(c.NATSURL)),
+		slog.Int("workers", c.Workers),
+	)
+}
+
+// String is LogValue's text, so printing a Config never shows the secret.
+func (c Config) String() string { return c.LogValue().String() }
+
+// redactURL drops credentials from a NATS URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+// GoString keeps %#v from printing the secret too.
+func (c Config) GoString() string { return "server.Config" + c.String() }
