@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -36,6 +37,17 @@ type Config struct {
 	// NATSURL selects an external NATS cluster; empty runs NATS embedded.
 	NATSURL string `yaml:"nats-url"`
 	Workers int    `yaml:"workers"`
+	// BakePoll is how often bake tracking looks for bakes that are due;
+	// BakeBackoff bounds the interval between two GetImage calls for one
+	// bake, which doubles while its state stays the same.
+	BakePoll       time.Duration `yaml:"bake-poll"`
+	BakeBackoffMin time.Duration `yaml:"bake-backoff-min"`
+	BakeBackoffMax time.Duration `yaml:"bake-backoff-max"`
+	// RetryAfter is the first retry delay of a failed job (doubling);
+	// JobTimeout is how long a job may run before another worker may take
+	// it over, which is also how soon work is resumed after a crash.
+	RetryAfter time.Duration `yaml:"retry-after"`
+	JobTimeout time.Duration `yaml:"job-timeout"`
 }
 
 // Defaults.
@@ -44,6 +56,12 @@ const (
 	DefaultListen    = ":8080"
 	DefaultDataDir   = "data"
 	DefaultWorkers   = 4
+
+	DefaultBakePoll       = 5 * time.Second
+	DefaultBakeBackoffMin = 15 * time.Second
+	DefaultBakeBackoffMax = 5 * time.Minute
+	DefaultRetryAfter     = 5 * time.Second
+	DefaultJobTimeout     = 5 * time.Minute
 )
 
 // setting ties a Config field to its flag, environment variable and file key.
@@ -55,6 +73,16 @@ type setting struct {
 func settings() []setting {
 	str := func(f func(c *Config) *string) func(*Config, string) error {
 		return func(c *Config, v string) error { *f(c) = v; return nil }
+	}
+	dur := func(f func(c *Config) *time.Duration) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil || d <= 0 {
+				return fmt.Errorf("not a positive duration such as 30s: %q", v)
+			}
+			*f(c) = d
+			return nil
+		}
 	}
 	return []setting{
 		{"github-app-id", "KILN_GITHUB_APP_ID", "GitHub App ID", func(c *Config, v string) error {
@@ -79,6 +107,11 @@ func settings() []setting {
 			c.Workers = n
 			return nil
 		}},
+		{"bake-poll", "KILN_BAKE_POLL", "how often bake tracking looks for bakes that are due", dur(func(c *Config) *time.Duration { return &c.BakePoll })},
+		{"bake-backoff-min", "KILN_BAKE_BACKOFF_MIN", "first interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMin })},
+		{"bake-backoff-max", "KILN_BAKE_BACKOFF_MAX", "longest interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMax })},
+		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
+		{"job-timeout", "KILN_JOB_TIMEOUT", "how long a job may run before it is handed to another worker", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
 	}
 }
 
@@ -103,7 +136,11 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
 	}
 
-	cfg := Config{GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers}
+	cfg := Config{
+		GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers,
+		BakePoll: DefaultBakePoll, BakeBackoffMin: DefaultBakeBackoffMin, BakeBackoffMax: DefaultBakeBackoffMax,
+		RetryAfter: DefaultRetryAfter, JobTimeout: DefaultJobTimeout,
+	}
 	path := *configFile
 	if path == "" {
 		path = getenv("KILN_CONFIG")
@@ -231,6 +268,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("data_dir", c.DataDir),
 		slog.String("nats_url", redactURL(c.NATSURL)),
 		slog.Int("workers", c.Workers),
+		slog.Duration("bake_poll", c.BakePoll),
+		slog.Duration("bake_backoff_min", c.BakeBackoffMin),
+		slog.Duration("bake_backoff_max", c.BakeBackoffMax),
+		slog.Duration("retry_after", c.RetryAfter),
+		slog.Duration("job_timeout", c.JobTimeout),
 	)
 }
 

@@ -1,0 +1,421 @@
+package policy
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Shell commands in AWSTOE documents are normalised in Go before policies
+// see them, so rules can match settings with one regular expression without
+// false findings from text that only documents a setting:
+//
+//   - comments are dropped;
+//   - an echo or printf that only prints is dropped; one whose output is
+//     redirected or piped into tee becomes a "write" line with the target
+//     file, one piped into a shell a "run" line;
+//   - a heredoc fed to ':' or to a cat that prints it is dropped; one
+//     written to a file yields a "write" line per body line; one fed to a
+//     shell is normalised as commands;
+//   - sed substitutions keep only their replacement text, so
+//     s/PermitRootLogin yes/PermitRootLogin no/ sets "no";
+//   - continuation lines are joined, and lists (;, &&, ||) split.
+//
+// Each line keeps its line offset inside the command string so findings
+// land on the right line of a multi-line script.
+
+type shellLine struct {
+	text   string
+	kind   string // "run" or "write"
+	target string // the file a "write" line goes to, when known
+	line   int    // 0-based line inside the command string
+}
+
+// extractCommands returns the effective commands of every ExecuteBash step
+// of an AWSTOE document as policy input, built as OPA values directly: this
+// runs for every component of every check.
+func extractCommands(doc map[string]any) *ast.Array {
+	var terms []*ast.Term
+	phases, _ := doc["phases"].([]any)
+	for pi, ph := range phases {
+		phase, _ := ph.(map[string]any)
+		steps, _ := phase["steps"].([]any)
+		for si, st := range steps {
+			step, _ := st.(map[string]any)
+			if step["action"] != "ExecuteBash" {
+				continue
+			}
+			inputs, _ := step["inputs"].(map[string]any)
+			cmds, _ := inputs["commands"].([]any)
+			for ci, c := range cmds {
+				s, ok := c.(string)
+				if !ok {
+					continue
+				}
+				var path *ast.Term
+				for _, l := range normaliseScript(s) {
+					if path == nil {
+						path = ast.ArrayTerm(ast.StringTerm("phases"), ast.IntNumberTerm(pi), ast.StringTerm("steps"), ast.IntNumberTerm(si),
+							ast.StringTerm("inputs"), ast.StringTerm("commands"), ast.IntNumberTerm(ci))
+					}
+					terms = append(terms, ast.ObjectTerm(
+						ast.Item(ast.StringTerm("text"), ast.StringTerm(l.text)),
+						ast.Item(ast.StringTerm("lower"), ast.StringTerm(strings.ToLower(l.text))),
+						ast.Item(ast.StringTerm("kind"), ast.StringTerm(l.kind)),
+						ast.Item(ast.StringTerm("target"), ast.StringTerm(l.target)),
+						ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(l.line)),
+						ast.Item(ast.StringTerm("path"), path),
+					))
+				}
+			}
+		}
+	}
+	return ast.NewArray(terms...)
+}
+
+var heredocStart = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
+
+func normaliseScript(s string) []shellLine {
+	lines := strings.Split(s, "\n")
+	var out []shellLine
+	for i := 0; i < len(lines); i++ {
+		start := i
+		logical := lines[i]
+		for strings.HasSuffix(strings.TrimRight(logical, " \t"), `\`) && i+1 < len(lines) {
+			logical = strings.TrimSuffix(strings.TrimRight(logical, " \t"), `\`) + " " + lines[i+1]
+			i++
+		}
+		code := strings.TrimSpace(stripComment(logical))
+		if code == "" {
+			continue
+		}
+		if delim, ok := heredocDelimiter(code); ok {
+			var body []shellLine
+			for i+1 < len(lines) {
+				i++
+				l := lines[i]
+				if strings.TrimSpace(l) == delim {
+					break
+				}
+				body = append(body, shellLine{text: l, line: i})
+			}
+			mode, target := heredocMode(code)
+			for _, b := range body {
+				switch mode {
+				case "shell":
+					for _, sl := range normaliseScript(b.text) {
+						sl.line = b.line
+						out = append(out, sl)
+					}
+				case "write":
+					if t := strings.TrimSpace(b.text); t != "" && !strings.HasPrefix(t, "#") {
+						out = append(out, shellLine{text: t, kind: "write", target: target, line: b.line})
+					}
+				}
+			}
+			if mode == "doc" {
+				continue
+			}
+		}
+		for _, seg := range splitList(code) {
+			if l, ok := normaliseCommand(seg); ok {
+				l.line = start
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+func heredocDelimiter(code string) (string, bool) {
+	for _, m := range heredocStart.FindAllStringSubmatchIndex(code, -1) {
+		if m[0] > 0 && code[m[0]-1] == '<' {
+			continue // a here-string (<<<)
+		}
+		if inQuotes(code, m[0]) {
+			continue
+		}
+		return code[m[2]:m[3]], true
+	}
+	return "", false
+}
+
+var pipeToShell = regexp.MustCompile(`\|\s*(sudo\s+(-\S+\s+)*)?(ba|z|k|da)?sh\b`)
+
+// heredocMode says what a heredoc's body is: "doc" (printed or discarded),
+// "shell" (run), or "write" (written to target).
+func heredocMode(code string) (mode, target string) {
+	words := commandWords(code)
+	if pipeToShell.MatchString(code) {
+		return "shell", ""
+	}
+	first := ""
+	if len(words) > 0 {
+		first = words[0].text
+	}
+	if t := redirectTarget(words); t != "" {
+		return "write", t
+	}
+	if t := teeTarget(words); t != "" {
+		return "write", t
+	}
+	switch first {
+	case ":", "cat", "echo", "true":
+		return "doc", ""
+	case "bash", "sh", "zsh", "ksh", "dash":
+		return "shell", ""
+	}
+	return "write", ""
+}
+
+func normaliseCommand(seg string) (shellLine, bool) {
+	seg = strings.TrimSpace(seg)
+	if seg == "" {
+		return shellLine{}, false
+	}
+	words := commandWords(seg)
+	if len(words) == 0 {
+		return shellLine{}, false
+	}
+	switch words[0].text {
+	case "echo", "printf":
+		var args []string
+		for _, w := range words[1:] {
+			if w.op {
+				break
+			}
+			if !w.quoted && strings.HasPrefix(w.text, "-") && len(args) == 0 {
+				continue
+			}
+			args = append(args, w.text)
+		}
+		text := strings.Join(args, " ")
+		if t := redirectTarget(words); t != "" {
+			return shellLine{text: text, kind: "write", target: t}, true
+		}
+		if t := teeTarget(words); t != "" {
+			return shellLine{text: text, kind: "write", target: t}, true
+		}
+		if pipeToShell.MatchString(seg) {
+			return shellLine{text: text, kind: "run"}, true
+		}
+		return shellLine{}, false // prints only
+	case "sed":
+		parts := []string{"sed"}
+		for _, w := range words[1:] {
+			if repl, ok := sedReplacement(w.text); ok && !w.op {
+				parts = append(parts, repl)
+				continue
+			}
+			parts = append(parts, w.text)
+		}
+		return shellLine{text: strings.Join(parts, " "), kind: "run"}, true
+	}
+	return shellLine{text: seg, kind: "run"}, true
+}
+
+// sedReplacement returns the replacement of an s/pattern/replacement/flags
+// expression.
+func sedReplacement(expr string) (string, bool) {
+	if len(expr) < 4 || expr[0] != 's' {
+		return "", false
+	}
+	d := expr[1]
+	if d == ' ' || d == '\\' || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') {
+		return "", false
+	}
+	var fields []string
+	var cur strings.Builder
+	for i := 2; i < len(expr); i++ {
+		switch {
+		case expr[i] == '\\' && i+1 < len(expr):
+			if expr[i+1] != d {
+				cur.WriteByte('\\')
+			}
+			cur.WriteByte(expr[i+1])
+			i++
+		case expr[i] == d:
+			fields = append(fields, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(expr[i])
+		}
+	}
+	if len(fields) < 2 {
+		return "", false
+	}
+	return fields[1], true
+}
+
+type word struct {
+	text   string
+	quoted bool
+	op     bool // an unquoted |, >, >> or <
+}
+
+// commandWords splits a simple command into words, unquoting them, with
+// redirections and pipes as operator words; a leading sudo (and its
+// options) and environment assignments are dropped.
+func commandWords(s string) []word {
+	var out []word
+	var cur strings.Builder
+	quoted, inWord := false, false
+	flush := func() {
+		if inWord {
+			out = append(out, word{text: cur.String(), quoted: quoted})
+		}
+		cur.Reset()
+		quoted, inWord = false, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := strings.IndexByte(s[i+1:], c)
+			if j < 0 {
+				j = len(s) - i - 1
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+			quoted, inWord = true, true
+		case c == '\\' && i+1 < len(s):
+			cur.WriteByte(s[i+1])
+			i++
+			inWord = true
+		case c == ' ' || c == '\t':
+			flush()
+		case c == '|' || c == '>' || c == '<':
+			flush()
+			op := string(c)
+			for i+1 < len(s) && (s[i+1] == '>' || s[i+1] == '<') {
+				op += string(s[i+1])
+				i++
+			}
+			// 2>&1 and friends: the fd digit is already flushed as a word.
+			out = append(out, word{text: op, op: true})
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	flush()
+	// Drop sudo and env assignments in front of the command.
+	for len(out) > 0 {
+		w := out[0]
+		switch {
+		case !w.quoted && w.text == "sudo":
+			out = out[1:]
+			for len(out) > 0 && strings.HasPrefix(out[0].text, "-") {
+				out = out[1:]
+			}
+		case !w.quoted && !w.op && strings.Contains(w.text, "=") && !strings.HasPrefix(w.text, "="):
+			out = out[1:]
+		default:
+			return out
+		}
+	}
+	return out
+}
+
+func redirectTarget(words []word) string {
+	for i, w := range words {
+		if w.op && (w.text == ">" || w.text == ">>") && i+1 < len(words) && !words[i+1].op {
+			if t := words[i+1].text; t != "/dev/null" && !strings.HasPrefix(t, "&") {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+func teeTarget(words []word) string {
+	for i, w := range words {
+		if w.op && w.text == "|" {
+			rest := words[i+1:]
+			for len(rest) > 0 && !rest[0].quoted && rest[0].text == "sudo" {
+				rest = rest[1:]
+			}
+			if len(rest) > 0 && rest[0].text == "tee" {
+				for _, a := range rest[1:] {
+					if a.op {
+						break
+					}
+					if !strings.HasPrefix(a.text, "-") && a.text != "/dev/null" {
+						return a.text
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// splitList splits a command line on unquoted ;, && and ||.
+func splitList(s string) []string {
+	var out []string
+	last := 0
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			} else if c == '\\' && q == '"' {
+				i++
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '\\':
+			i++
+		case c == ';':
+			out = append(out, s[last:i])
+			last = i + 1
+		case (c == '&' || c == '|') && i+1 < len(s) && s[i+1] == c:
+			out = append(out, s[last:i])
+			last = i + 2
+			i++
+		}
+	}
+	return append(out, s[last:])
+}
+
+// stripComment removes an unquoted # comment.
+func stripComment(s string) string {
+	var q byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			} else if c == '\\' && q == '"' {
+				i++
+			}
+		case c == '\'' || c == '"':
+			q = c
+		case c == '\\':
+			i++
+		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == ';'):
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func inQuotes(s string, pos int) bool {
+	var q byte
+	for i := 0; i < pos && i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '\'' || c == '"':
+			q = c
+		}
+	}
+	return q != 0
+}
