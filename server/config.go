@@ -64,6 +64,15 @@ const (
 	DefaultJobTimeout     = 5 * time.Minute
 )
 
+// DefaultConfig is the configuration before files, environment and flags.
+func DefaultConfig() Config {
+	return Config{
+		GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers,
+		BakePoll: DefaultBakePoll, BakeBackoffMin: DefaultBakeBackoffMin, BakeBackoffMax: DefaultBakeBackoffMax,
+		RetryAfter: DefaultRetryAfter, JobTimeout: DefaultJobTimeout,
+	}
+}
+
 // setting ties a Config field to its flag, environment variable and file key.
 type setting struct {
 	flag, env, usage string
@@ -136,11 +145,7 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
 	}
 
-	cfg := Config{
-		GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers,
-		BakePoll: DefaultBakePoll, BakeBackoffMin: DefaultBakeBackoffMin, BakeBackoffMax: DefaultBakeBackoffMax,
-		RetryAfter: DefaultRetryAfter, JobTimeout: DefaultJobTimeout,
-	}
+	cfg := DefaultConfig()
 	path := *configFile
 	if path == "" {
 		path = getenv("KILN_CONFIG")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -37,8 +38,15 @@ listen: ":9000"
 data-dir: /file/data
 workers: 2
 `)
-	defaults := Config{GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers}
-	fromFile := Config{AppID: 11, PrivateKeyFile: "/file/key.pem", WebhookSecret: "from-file", GitHubURL: DefaultGitHubURL, Listen: ":9000", DataDir: "/file/data", Workers: 2}
+	defaults := DefaultConfig()
+	with := func(f func(c *Config)) Config {
+		c := DefaultConfig()
+		f(&c)
+		return c
+	}
+	fromFile := with(func(c *Config) {
+		c.AppID, c.PrivateKeyFile, c.WebhookSecret, c.Listen, c.DataDir, c.Workers = 11, "/file/key.pem", "from-file", ":9000", "/file/data", 2
+	})
 	tests := []struct {
 		name    string
 		args    []string
@@ -53,14 +61,26 @@ workers: 2
 			name: "env over file",
 			args: []string{"--config", file},
 			env:  map[string]string{"KILN_WEBHOOK_SECRET": "from-env", "KILN_WORKERS": "6", "KILN_NATS_URL": "nats://n:4222", "KILN_GITHUB_URL": "https://ghe.example/api/v3/"},
-			want: Config{AppID: 11, PrivateKeyFile: "/file/key.pem", WebhookSecret: "from-env", GitHubURL: "https://ghe.example/api/v3/", Listen: ":9000", DataDir: "/file/data", NATSURL: "nats://n:4222", Workers: 6},
+			want: with(func(c *Config) {
+				*c = fromFile
+				c.WebhookSecret, c.GitHubURL, c.NATSURL, c.Workers = "from-env", "https://ghe.example/api/v3/", "nats://n:4222", 6
+			}),
 		},
 		{
 			name: "flags over env over file",
 			args: []string{"--config", file, "--webhook-secret", "from-flag", "--github-app-id=42", "-workers", "8", "--listen", "127.0.0.1:1"},
 			env:  map[string]string{"KILN_WEBHOOK_SECRET": "from-env", "KILN_GITHUB_APP_ID": "21", "KILN_DATA_DIR": "/env/data", "KILN_GITHUB_PRIVATE_KEY_FILE": "/env/key.pem"},
-			want: Config{AppID: 42, PrivateKeyFile: "/env/key.pem", WebhookSecret: "from-flag", GitHubURL: DefaultGitHubURL, Listen: "127.0.0.1:1", DataDir: "/env/data", Workers: 8},
+			want: with(func(c *Config) {
+				c.AppID, c.PrivateKeyFile, c.WebhookSecret, c.Listen, c.DataDir, c.Workers = 42, "/env/key.pem", "from-flag", "127.0.0.1:1", "/env/data", 8
+			}),
 		},
+		{
+			name: "durations",
+			args: []string{"--bake-backoff-max", "1m"},
+			env:  map[string]string{"KILN_BAKE_POLL": "250ms", "KILN_RETRY_AFTER": "2s"},
+			want: with(func(c *Config) { c.BakeBackoffMax, c.BakePoll, c.RetryAfter = time.Minute, 250 * time.Millisecond, 2 * time.Second }),
+		},
+		{name: "bad duration", env: map[string]string{"KILN_JOB_TIMEOUT": "soon"}, wantErr: "KILN_JOB_TIMEOUT"},
 		{name: "unknown key in file", args: []string{"--config", writeFile(t, "bad.yaml", "listen: :1\nwebhook_secret: x\n")}, wantErr: "line 2: field webhook_secret not found"},
 		{name: "file is not YAML", args: []string{"--config", writeFile(t, "bad2.yaml", "listen: [\n")}, wantErr: "bad2.yaml"},
 		{name: "missing file", args: []string{"--config", "/nonexistent/kiln.yaml"}, wantErr: "no such file"},

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/kiln-gitops/kiln/check"
+	"github.com/kiln-gitops/kiln/gh"
+	"github.com/kiln-gitops/kiln/gitfetch"
+	"github.com/kiln-gitops/kiln/imagebuilder"
+	"github.com/kiln-gitops/kiln/job"
+	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/queue"
+	"github.com/kiln-gitops/kiln/reconciler"
+	"github.com/kiln-gitops/kiln/server"
+	"github.com/kiln-gitops/kiln/webhook"
+)
+
+// runServe is `kiln serve`: the GitHub App. It wires the adapters (GitHub,
+// Git, Image Builder, JetStream) to the jobs and serves until SIGTERM.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := server.LoadConfig(args, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "kiln serve:", err)
+		return exitUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "kiln serve: refusing to start:\n%v\n", err)
+		return exitUsage
+	}
+	log := server.NewLogger(stdout, slog.LevelInfo)
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("kiln serve stopped", "err", err)
+		return exitFindings
+	}
+	return exitOK
+}
+
+func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
+	key, err := cfg.PrivateKey()
+	if err != nil {
+		return err
+	}
+	metrics := server.NewMetrics()
+	clients, err := gh.New(gh.Config{AppID: cfg.AppID, PrivateKey: key, BaseURL: cfg.GitHubURL, Observer: metrics, Logger: log.With("component", "github")})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, cfg, log, server.Options{Metrics: metrics, Queue: queue.Config{
+		AckWait: cfg.JobTimeout,
+		Backoff: []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
+	}})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	state, err := srv.Queue().Store(ctx, "kiln_state")
+	if err != nil {
+		return err
+	}
+	checker, err := check.New()
+	if err != nil {
+		return err
+	}
+	deps := &job.Deps{
+		GitHub:  clients.Factory(),
+		Fetch:   fetch,
+		Checker: checker,
+		State:   state,
+		Log:     log.With("component", "job"),
+		Now:     time.Now,
+	}
+	if awsCfg, err := awsConfig(ctx, ""); err != nil {
+		log.Warn("no AWS credentials: plans show a note, merges are not applied", "err", err)
+	} else {
+		deps.Environments = (&environments{base: awsCfg}).open
+	}
+
+	tracker := &reconciler.Tracker{
+		Store:    job.BakeStore{KV: state},
+		Reporter: job.BakeReporter{Deps: deps},
+		Open:     deps.OpenEnvironment,
+		Backoff:  reconciler.Backoff{First: cfg.BakeBackoffMin, Max: cfg.BakeBackoffMax},
+		Now:      time.Now,
+		Log:      log.With("component", "bakes"),
+	}
+	var wg sync.WaitGroup
+	trackCtx, stopTracking := context.WithCancel(ctx)
+	defer func() { stopTracking(); wg.Wait() }()
+	if deps.Environments != nil {
+		wg.Go(func() { tracker.Run(trackCtx, cfg.BakePoll) })
+	}
+
+	var handlers []webhook.EventHandler
+	for _, h := range job.Handlers(deps) {
+		handlers = append(handlers, h)
+	}
+	return srv.Serve(ctx, server.ServeOptions{
+		Handlers: handlers,
+		GitHubReady: func(ctx context.Context) error {
+			_, _, err := clients.App().Apps.Get(ctx, "")
+			return err
+		},
+	})
+}
+
+// fetch is job.Fetcher over gitfetch with its default size caps.
+func fetch(ctx context.Context, url, token, ref, sha string) (fs.FS, error) {
+	return gitfetch.Fetch(ctx, gitfetch.FetchOptions{URL: url, Token: token, Ref: ref, SHA: sha})
+}
+
+// environments keeps one Image Builder client per environment, so role
+// credentials and the component tag cache live as long as the process.
+type environments struct {
+	base    aws.Config
+	mu      sync.Mutex
+	clients map[model.Environment]*imagebuilder.Client
+}
+
+func (e *environments) open(ctx context.Context, env model.Environment) (reconciler.ImageBuilder, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.clients[env]; ok {
+		return imagebuilder.Environment{Client: c}, nil
+	}
+	c, err := imagebuilder.ForEnvironment(ctx, e.base, env)
+	if err != nil {
+		return nil, err
+	}
+	if e.clients == nil {
+		e.clients = map[model.Environment]*imagebuilder.Client{}
+	}
+	e.clients[env] = c
+	return imagebuilder.Environment{Client: c}, nil
+}
