@@ -78,7 +78,9 @@ workers: 2
 			name: "durations",
 			args: []string{"--bake-backoff-max", "1m"},
 			env:  map[string]string{"KILN_BAKE_POLL": "250ms", "KILN_RETRY_AFTER": "2s"},
-			want: with(func(c *Config) { c.BakeBackoffMax, c.BakePoll, c.RetryAfter = time.Minute, 250 * time.Millisecond, 2 * time.Second }),
+			want: with(func(c *Config) {
+				c.BakeBackoffMax, c.BakePoll, c.RetryAfter = time.Minute, 250*time.Millisecond, 2*time.Second
+			}),
 		},
 		{name: "bad duration", env: map[string]string{"KILN_JOB_TIMEOUT": "soon"}, wantErr: "KILN_JOB_TIMEOUT"},
 		{name: "unknown key in file", args: []string{"--config", writeFile(t, "bad.yaml", "listen: :1\nwebhook_secret: x\n")}, wantErr: "line 2: field webhook_secret not found"},
