@@ -49,23 +49,7 @@ func resource(tb testing.TB, src string) *model.Resource {
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 		tb.Fatal(err)
 	}
-	var spec any
-	switch doc.Kind {
-	case model.KindComponent:
-		spec = &model.ComponentSpec{}
-	case model.KindImageRecipe:
-		spec = &model.ImageRecipeSpec{}
-	case model.KindContainerRecipe:
-		spec = &model.ContainerRecipeSpec{}
-	case model.KindInfrastructureConfiguration:
-		spec = &model.InfrastructureConfigurationSpec{}
-	case model.KindDistributionConfiguration:
-		spec = &model.DistributionConfigurationSpec{}
-	case model.KindImagePipeline:
-		spec = &model.ImagePipelineSpec{}
-	default:
-		tb.Fatalf("kind %q", doc.Kind)
-	}
+	spec := model.NewSpec(doc.Kind)
 	if err := doc.Spec.Decode(spec); err != nil {
 		tb.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kiln-gitops/kiln/model"
@@ -119,39 +120,19 @@ func kindList() string {
 
 // suggestKind returns the kind a misspelt one most likely meant.
 func suggestKind(s string) string {
+	if len(s) > 64 {
+		return "" // no kind is that long; spare the distance computation
+	}
 	best, bestDist := "", 4
 	for _, k := range model.Kinds {
 		if strings.EqualFold(s, string(k)) {
 			return string(k)
 		}
-		if d := editDistance(strings.ToLower(s), strings.ToLower(string(k))); d < bestDist {
+		if d := levenshtein.ComputeDistance(strings.ToLower(s), strings.ToLower(string(k))); d < bestDist {
 			best, bestDist = string(k), d
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 30
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // addResource decodes a checked resource document and adds it.
@@ -188,21 +169,8 @@ func (l *loader) addResource(root *yaml.Node, shown string, source []byte) {
 // decodeSpec decodes the spec into the typed spec of kind, or returns nil
 // when the types do not fit: the schema validator reports that precisely.
 func decodeSpec(kind model.Kind, spec *yaml.Node) any {
-	var out any
-	switch kind {
-	case model.KindComponent:
-		out = &model.ComponentSpec{}
-	case model.KindImageRecipe:
-		out = &model.ImageRecipeSpec{}
-	case model.KindContainerRecipe:
-		out = &model.ContainerRecipeSpec{}
-	case model.KindInfrastructureConfiguration:
-		out = &model.InfrastructureConfigurationSpec{}
-	case model.KindDistributionConfiguration:
-		out = &model.DistributionConfigurationSpec{}
-	case model.KindImagePipeline:
-		out = &model.ImagePipelineSpec{}
-	default:
+	out := model.NewSpec(kind)
+	if out == nil {
 		return nil
 	}
 	if spec == nil {

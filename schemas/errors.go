@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
@@ -433,7 +434,7 @@ func closest(name string, props map[string]*jsonschema.Schema) string {
 		if strings.ToLower(p) == lower {
 			return p
 		}
-		if d := distance(lower, strings.ToLower(p)); d < bestD || (d == bestD && best != "" && p < best) {
+		if d := levenshtein.ComputeDistance(lower, strings.ToLower(p)); d < bestD || (d == bestD && best != "" && p < best) {
 			best, bestD = p, d
 		}
 	}
@@ -441,26 +442,4 @@ func closest(name string, props map[string]*jsonschema.Schema) string {
 		return ""
 	}
 	return best
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -32,13 +32,9 @@ func FuzzRepository(f *testing.F) {
 		}
 		_ = top.Decode(&head)
 		specNode := model.Lookup(top, "spec")
-		specs := map[model.Kind]any{
-			model.KindComponent:                   &model.ComponentSpec{},
-			model.KindImageRecipe:                 &model.ImageRecipeSpec{},
-			model.KindContainerRecipe:             &model.ContainerRecipeSpec{},
-			model.KindInfrastructureConfiguration: &model.InfrastructureConfigurationSpec{},
-			model.KindDistributionConfiguration:   &model.DistributionConfigurationSpec{},
-			model.KindImagePipeline:               &model.ImagePipelineSpec{},
+		specs := map[model.Kind]any{}
+		for _, k := range model.Kinds {
+			specs[k] = model.NewSpec(k)
 		}
 		repo := &model.Repository{Config: &model.Config{File: ".kiln.yaml", Node: top}}
 		for kind, spec := range specs {

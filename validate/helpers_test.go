@@ -47,21 +47,7 @@ func resource(t testing.TB, file, src string) *model.Resource {
 		t.Fatalf("%s: %v", file, err)
 	}
 	r.Kind, r.Metadata = head.Kind, head.Metadata
-	var spec any
-	switch r.Kind {
-	case model.KindComponent:
-		spec = &model.ComponentSpec{}
-	case model.KindImageRecipe:
-		spec = &model.ImageRecipeSpec{}
-	case model.KindContainerRecipe:
-		spec = &model.ContainerRecipeSpec{}
-	case model.KindInfrastructureConfiguration:
-		spec = &model.InfrastructureConfigurationSpec{}
-	case model.KindDistributionConfiguration:
-		spec = &model.DistributionConfigurationSpec{}
-	case model.KindImagePipeline:
-		spec = &model.ImagePipelineSpec{}
-	}
+	spec := model.NewSpec(r.Kind)
 	if n := model.Lookup(top, "spec"); n != nil && spec != nil && n.Decode(spec) == nil {
 		r.Spec = spec
 	}
