@@ -46,6 +46,16 @@ type Bake struct {
 	Elapsed     time.Duration
 	Link        string // the bake's check run or console page
 	Reason      string // why it failed
+	Log         string // where the build logs are (an S3 URI)
+	// Timeline lists the states the image went through, each with the
+	// time since the bake started.
+	Timeline []BakeStep
+}
+
+// BakeStep is one state of a bake's timeline.
+type BakeStep struct {
+	State string
+	After time.Duration
 }
 
 // BakeImage is one AMI a bake produced.
