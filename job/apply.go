@@ -2,6 +2,7 @@ package job
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,6 +62,19 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	if plan.HasErrors() {
 		return fail("Not applied: the plan has errors", report.PlanMarkdown([]report.PlanSection{check.Section(plan)}))
 	}
+	pipelines := req.pipelines
+	if len(pipelines) == 0 && req.bake {
+		for _, b := range plan.Bakes {
+			pipelines = append(pipelines, b.Pipeline)
+		}
+	}
+	// Recorded before the apply: a replayed or retried push finds the
+	// apply done and nothing left to bake in the plan, yet must bake what
+	// the first attempt chose (StartBake is idempotent per commit).
+	pipelines, err = recallBakes(ctx, d.State, req.repo.FullName(), req.env.Name, req.commit, pipelines)
+	if err != nil {
+		return err
+	}
 	out, err := reconciler.Apply(ctx, ib, req.res.Head, plan, reconciler.ApplyMeta{Repo: req.repo.FullName(), Commit: req.commit})
 	if err != nil {
 		// The queue retries the job; client tokens make the retry safe.
@@ -69,12 +83,6 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	}
 	summary := fmt.Sprintf("Applied to %s: %d created, %d updated, %d deleted, %d unchanged.", req.env.Name, len(out.Created), len(out.Updated), len(out.Deleted), len(out.Unchanged))
 
-	pipelines := req.pipelines
-	if len(pipelines) == 0 && req.bake {
-		for _, b := range plan.Bakes {
-			pipelines = append(pipelines, b.Pipeline)
-		}
-	}
 	if len(pipelines) == 0 {
 		return req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: summary + " Nothing to bake.", Summary: summary, Text: report.PlanMarkdown([]report.PlanSection{check.Section(plan)})}})
 	}
@@ -108,4 +116,40 @@ func pipelineNames(repo *model.Repository) string {
 		names = append(names, "`"+p.Metadata.Name+"`")
 	}
 	return strings.Join(names, ", ")
+}
+
+func bakePlanKey(repo, env, commit string) string {
+	return "bakeplan." + sanitize(repo) + "." + sanitize(env) + "." + sanitize(commit)
+}
+
+// recallBakes returns the pipelines an earlier attempt at the same commit
+// and environment chose to bake together with pipelines, and records the
+// union for the next attempt.
+func recallBakes(ctx context.Context, kv KV, repo, env, commit string, pipelines []string) ([]string, error) {
+	key := bakePlanKey(repo, env, commit)
+	b, ok, err := kv.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("bakes chosen for %s in %s: %w", commit, env, err)
+	}
+	all := slices.Clone(pipelines)
+	if ok {
+		var earlier []string
+		if err := json.Unmarshal(b, &earlier); err != nil {
+			return nil, fmt.Errorf("bakes chosen for %s in %s: %w", commit, env, err)
+		}
+		all = append(all, earlier...)
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	enc, err := json.Marshal(all)
+	if err != nil {
+		return nil, err
+	}
+	if err := kv.Put(ctx, key, enc); err != nil {
+		return nil, fmt.Errorf("record bakes chosen for %s in %s: %w", commit, env, err)
+	}
+	return all, nil
 }

@@ -70,12 +70,9 @@ func (r *prRun) run(ctx context.Context, delivery string, withPlan bool) error {
 	}
 	failOn := res.FailOn()
 
-	var sections []report.PlanSection
-	var planFindings []finding.Finding
-	if withPlan {
-		sections, planFindings = r.plans(ctx, res)
-	}
-
+	// Validation and policies are published before planning: the plan
+	// talks to Image Builder and can take seconds, and the two checks
+	// reviewers wait on must not wait for it.
 	validation := report.CheckRunOutput("Validation", res.Validation, failOn)
 	if err := r.gh.UpdateCheckRun(ctx, ids[CheckValidate], CheckValidate, CheckRunUpdate{Conclusion: validation.Conclusion, Output: validation}); err != nil {
 		return fmt.Errorf("complete %s: %w", CheckValidate, err)
@@ -84,7 +81,10 @@ func (r *prRun) run(ctx context.Context, delivery string, withPlan bool) error {
 	if err := r.gh.UpdateCheckRun(ctx, ids[CheckPolicy], CheckPolicy, CheckRunUpdate{Conclusion: pol.Conclusion, Output: pol}); err != nil {
 		return fmt.Errorf("complete %s: %w", CheckPolicy, err)
 	}
+	var sections []report.PlanSection
+	var planFindings []finding.Finding
 	if withPlan {
+		sections, planFindings = r.plans(ctx, res)
 		planOut := report.CheckRunOutput("Plan", planFindings, failOn, report.WithPreamble(report.PlanMarkdown(sections)))
 		if !planComputed(sections) && len(planFindings) == 0 {
 			planOut.Conclusion = report.ConclusionNeutral

@@ -81,7 +81,7 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	if awsCfg, err := awsConfig(ctx, ""); err != nil {
 		log.Warn("no AWS credentials: plans show a note, merges are not applied", "err", err)
 	} else {
-		deps.Environments = (&environments{base: awsCfg}).open
+		deps.Environments = (&environments{base: awsCfg, log: log.With("component", "imagebuilder")}).open
 	}
 
 	tracker := &reconciler.Tracker{
@@ -120,7 +120,10 @@ func fetch(ctx context.Context, url, token, ref, sha string) (fs.FS, error) {
 // environments keeps one Image Builder client per environment, so role
 // credentials and the component tag cache live as long as the process.
 type environments struct {
-	base    aws.Config
+	base aws.Config
+	// log is kiln's JSON logger; without it the clients would log in
+	// slog's default text format.
+	log     *slog.Logger
 	mu      sync.Mutex
 	clients map[model.Environment]*imagebuilder.Client
 }
@@ -131,7 +134,7 @@ func (e *environments) open(ctx context.Context, env model.Environment) (reconci
 	if c, ok := e.clients[env]; ok {
 		return imagebuilder.Environment{Client: c}, nil
 	}
-	c, err := imagebuilder.ForEnvironment(ctx, e.base, env)
+	c, err := imagebuilder.ForEnvironment(ctx, e.base, env, imagebuilder.WithLogger(e.log))
 	if err != nil {
 		return nil, err
 	}
