@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/kiln-gitops/kiln/finding"
@@ -87,33 +88,65 @@ func New() (*Checker, error) {
 // (unreadable tree, policy that does not compile, cancelled context);
 // problems in the repository are findings.
 func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
+	// Base and head are independent trees: load them side by side.
+	var (
+		base    *model.Repository
+		baseErr error
+		loads   sync.WaitGroup
+	)
+	if in.Base != nil {
+		loads.Go(func() { base, _, baseErr = loader.Load(ctx, in.Base, in.Limits) })
+	}
 	head, headFindings, err := loader.Load(ctx, in.Head, in.Limits)
+	loads.Wait()
 	if err != nil {
 		return nil, fmt.Errorf("load head: %w", err)
 	}
-	res := &Result{Head: head, Config: head.Config}
+	if baseErr != nil {
+		return nil, fmt.Errorf("load base: %w", baseErr)
+	}
+	res := &Result{Head: head, Base: base, Config: head.Config}
 	res.Validation = append(res.Validation, headFindings...)
-	res.Validation = append(res.Validation, validate.Repository(head, c.schemas)...)
 
-	// Policies are read from the base when there is one, never the head.
+	// Validation only reads head, as the policies do: it runs while they
+	// compile and evaluate.
+	var (
+		validation []finding.Finding
+		validating sync.WaitGroup
+	)
+	validating.Go(func() { validation = validate.Repository(head, c.schemas) })
+	policyFindings, err := c.evaluatePolicies(ctx, in, res)
+	validating.Wait()
+	if err != nil {
+		return nil, err
+	}
+	res.Validation = append(res.Validation, validation...)
+	res.Policy = append(res.Policy, policyFindings...)
+	finding.Sort(res.Validation)
+	finding.Sort(res.Policy)
+	return res, nil
+}
+
+// evaluatePolicies sets res.Config and res.Changed, and returns the policy
+// findings: config-change notices against the base, then every policy's
+// results on the head. Policies are read from the base when there is one,
+// never the head.
+func (c *Checker) evaluatePolicies(ctx context.Context, in Input, res *Result) ([]finding.Finding, error) {
+	head, base := res.Head, res.Base
+	var out []finding.Finding
 	userPolicies, err := readPolicies(in.Head, head)
 	if err != nil {
 		return nil, err
 	}
-	if in.Base != nil {
-		base, _, err := loader.Load(ctx, in.Base, in.Limits)
-		if err != nil {
-			return nil, fmt.Errorf("load base: %w", err)
-		}
+	if base != nil {
 		basePolicies, err := readPolicies(in.Base, base)
 		if err != nil {
 			return nil, err
 		}
-		res.Base = base
 		res.Config = base.Config
 		res.Validation = append(res.Validation, validate.Immutability(base, head)...)
 		res.Changed = validate.ChangedResources(base, head)
-		res.Policy = append(res.Policy, policy.ConfigChangeFindings(
+		out = append(out, policy.ConfigChangeFindings(
 			policy.Sources{Config: base.Config, Policies: basePolicies},
 			policy.Sources{Config: head.Config, Policies: userPolicies})...)
 		userPolicies = basePolicies
@@ -145,10 +178,7 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
-	res.Policy = append(res.Policy, results...)
-	finding.Sort(res.Validation)
-	finding.Sort(res.Policy)
-	return res, nil
+	return append(out, results...), nil
 }
 
 func readPolicies(fsys fs.FS, repo *model.Repository) (map[string][]byte, error) {

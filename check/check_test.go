@@ -4,10 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/kiln-gitops/kiln/check"
@@ -102,4 +105,91 @@ func TestFailOnHonoursConfig(t *testing.T) {
 	if got := res.FailOn(); got != finding.SeverityHigh {
 		t.Errorf("failOn = %q, want high from examples/.kiln.yaml", got)
 	}
+}
+
+// examplesFS reads examples/ (without broken/) into memory, as a Git tree
+// would give it to the pull-request job.
+func examplesFS(t *testing.T) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(os.DirFS("../examples"), ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			if e != nil && e.IsDir() && p == "broken" {
+				return fs.SkipDir
+			}
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join("../examples", p))
+		out[p] = &fstest.MapFile{Data: b, Mode: 0o644}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func replaced(t *testing.T, f *fstest.MapFile, old, new string) *fstest.MapFile {
+	t.Helper()
+	if strings.Count(string(f.Data), old) != 1 {
+		t.Fatalf("%q does not occur exactly once", old)
+	}
+	return &fstest.MapFile{Data: []byte(strings.Replace(string(f.Data), old, new, 1)), Mode: f.Mode}
+}
+
+// TestRunAgainstBase is the pull-request path: base and head trees, the
+// base's settings, immutability, and the changed resources.
+func TestRunAgainstBase(t *testing.T) {
+	c, err := check.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := examplesFS(t)
+
+	t.Run("unchanged", func(t *testing.T) {
+		res, err := c.Run(context.Background(), check.Input{Head: examplesFS(t), Base: base, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Base == nil || len(res.Changed) != 0 || len(res.Findings()) != 0 {
+			t.Errorf("base %v, changed %v, findings %v", res.Base != nil, res.Changed, res.Findings())
+		}
+	})
+
+	t.Run("changed and weakened", func(t *testing.T) {
+		head := examplesFS(t)
+		head["components/java-runtime.toe.yaml"] = replaced(t, head["components/java-runtime.toe.yaml"], "-amazon-corretto-headless'", "-amazon-corretto-devel'")
+		head[".kiln.yaml"] = replaced(t, head[".kiln.yaml"], "failOn: high", "failOn: critical")
+		head["infrastructure/build-ami.yaml"] = replaced(t, head["infrastructure/build-ami.yaml"], "httpTokens: required", "httpTokens: optional")
+		res, err := c.Run(context.Background(), check.Input{Head: head, Base: base, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changed []string
+		for _, r := range res.Changed {
+			changed = append(changed, r.ID())
+		}
+		if want := []string{"Component/java-runtime@1.4.0", "InfrastructureConfiguration/build-ami"}; !slices.Equal(changed, want) {
+			t.Errorf("changed %v, want %v", changed, want)
+		}
+		if res.FailOn() != finding.SeverityHigh || res.Config != res.Base.Config {
+			t.Errorf("failOn %q: the head's settings were used", res.FailOn())
+		}
+		rules := map[string]finding.Pos{}
+		for _, f := range res.Findings() {
+			rules[f.Rule] = f.Pos
+		}
+		for rule, file := range map[string]string{
+			"immutable/changed":     "components/java-runtime.yaml",
+			"policy/config-changed": ".kiln.yaml",
+			"KILN-INF-001":          "infrastructure/build-ami.yaml",
+		} {
+			if pos, ok := rules[rule]; !ok || pos.File != file || pos.Line == 0 {
+				t.Errorf("%s at %v, want %s", rule, pos, file)
+			}
+		}
+		if !res.Failed() {
+			t.Error("the check passes")
+		}
+	})
 }

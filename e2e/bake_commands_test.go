@@ -166,8 +166,8 @@ func TestCancelButtonStopsBuilds(t *testing.T) {
 		done = cr
 		return ok
 	}, w.describeChecks)
-	if done.Conclusion != "failure" || !strings.Contains(done.Title, "cancelled") {
-		t.Errorf("cancelled bake: %s %q, want failure with the cancelled count", done.Conclusion, done.Title)
+	if done.Conclusion != "cancelled" || !strings.Contains(done.Title, "3 of 3 cancelled") {
+		t.Errorf("cancelled bake: %s %q, want cancelled with the cancelled count", done.Conclusion, done.Title)
 	}
 	for _, im := range w.ib.Images() {
 		if im.Status != "CANCELLED" {

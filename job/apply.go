@@ -105,7 +105,7 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 		started = append(started, rec)
 	}
 	u := bakeCheckRun(req.env.Name, started)
-	u.Output.Summary = summary + " " + u.Output.Title
+	u.Output.Summary = summary + "\n\n" + u.Output.Summary
 	return req.gh.UpdateCheckRun(ctx, id, name, u)
 }
 

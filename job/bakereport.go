@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
@@ -54,7 +53,7 @@ func (r BakeReporter) ReportBake(ctx context.Context, b reconciler.BakeRecord) e
 		return nil // a direct push: the check run is all there is
 	}
 	marker := fmt.Sprintf("<!-- kiln:bake %s %s -->", b.Environment, b.Commit)
-	body := marker + "\n### " + update.Output.Title + "\n\n" + update.Output.Text
+	body := marker + "\n### " + update.Output.Title + "\n\n" + update.Output.Summary + "\n" + update.Output.Text
 	if err := gh.UpsertComment(ctx, pr, marker, body); err != nil {
 		return fmt.Errorf("bake comment on #%d: %w", pr, err)
 	}
@@ -62,72 +61,36 @@ func (r BakeReporter) ReportBake(ctx context.Context, b reconciler.BakeRecord) e
 }
 
 // bakeCheckRun renders a group of bakes; the conclusion is set once every
-// bake has ended.
+// bake has ended. Running bakes can be cancelled, failed or cancelled ones
+// retried.
 func bakeCheckRun(env string, group []reconciler.BakeRecord) CheckRunUpdate {
-	var b strings.Builder
-	done, failed, cancelled := 0, 0, 0
-	b.WriteString("| Pipeline | State | Elapsed | Image |\n|---|---|---|---|\n")
-	for _, r := range group {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | `%s` |\n", r.Pipeline, stateLabel(r.State), r.Elapsed().Round(time.Second), r.ImageArn)
-		if r.Terminal() {
-			done++
+	bakes := make([]report.Bake, len(group))
+	running, retryable := false, false
+	for i, r := range group {
+		b := report.Bake{
+			Environment: r.Environment, Pipeline: r.Pipeline, State: r.State, Elapsed: r.Elapsed(),
+			Reason: r.Reason, Log: r.LogURI,
 		}
-		switch r.State {
-		case "FAILED":
-			failed++
-		case "CANCELLED":
-			cancelled++
-		}
-	}
-	for _, r := range group {
-		if len(r.AMIs) > 0 {
-			fmt.Fprintf(&b, "\n**%s** AMIs:\n\n| Region | Account | AMI |\n|---|---|---|\n", r.Pipeline)
-			for _, a := range r.AMIs {
-				fmt.Fprintf(&b, "| %s | %s | `%s` |\n", a.Region, a.Account, a.ID)
-			}
+		for _, a := range r.AMIs {
+			b.Images = append(b.Images, report.BakeImage{Region: a.Region, Account: a.Account, ImageID: a.ID})
 		}
 		for _, c := range r.Images {
-			fmt.Fprintf(&b, "\n**%s** container images in %s: %s\n", r.Pipeline, c.Region, "`"+strings.Join(c.ImageURIs, "`, `")+"`")
+			b.Containers = append(b.Containers, c.ImageURIs...)
 		}
-		if r.State == "FAILED" {
-			fmt.Fprintf(&b, "\n**%s failed**: %s\n", r.Pipeline, r.Reason)
-			if r.LogURI != "" {
-				fmt.Fprintf(&b, "Logs: `%s`\n", r.LogURI)
-			}
+		for _, h := range r.History {
+			b.Timeline = append(b.Timeline, report.BakeStep{State: h.State, After: h.At.Sub(r.Started)})
 		}
-		if len(r.History) > 1 {
-			fmt.Fprintf(&b, "\n<details><summary>%s timeline</summary>\n\n", r.Pipeline)
-			for _, h := range r.History {
-				fmt.Fprintf(&b, "- %s at +%s\n", h.State, h.At.Sub(r.Started).Round(time.Second))
-			}
-			b.WriteString("\n</details>\n")
-		}
+		bakes[i] = b
+		running = running || !r.Terminal()
+		retryable = retryable || r.State == "FAILED" || r.State == "CANCELLED"
 	}
-	u := CheckRunUpdate{Output: report.CheckOutput{Text: b.String()}}
+	out := report.BakeGroupOutput(env, bakes)
+	u := CheckRunUpdate{Conclusion: out.Conclusion, Output: out}
 	switch {
-	case done < len(group):
-		u.Output.Title = fmt.Sprintf("Baking in %s: %d of %d done", env, done, len(group))
+	case running:
 		u.Actions = []CheckRunAction{{Label: "Cancel", Description: "Cancel the running builds", Identifier: "cancel"}}
-	case failed > 0 || cancelled > 0:
-		u.Output.Title = fmt.Sprintf("Bake in %s: %d failed, %d cancelled", env, failed, cancelled)
-		u.Conclusion = "failure"
+	case retryable:
 		u.Actions = []CheckRunAction{{Label: "Retry", Description: "Start the failed builds again", Identifier: "retry"}}
-	default:
-		u.Output.Title = fmt.Sprintf("Baked in %s: %d image(s) available", env, len(group))
-		u.Conclusion = "success"
 	}
-	u.Output.Summary = u.Output.Title
 	return u
-}
-
-func stateLabel(s string) string {
-	switch s {
-	case "AVAILABLE":
-		return "✅ AVAILABLE"
-	case "FAILED":
-		return "❌ FAILED"
-	case "CANCELLED":
-		return "⏹ CANCELLED"
-	}
-	return "⏳ " + s
 }

@@ -66,7 +66,7 @@ func writeBakeImages(t *strings.Builder, b Bake) {
 
 // BakeGroupOutput renders the bakes of one environment and commit, which
 // share one `kiln/bake (<env>)` check run. Conclusion stays empty while any
-// bake runs; then it is failure if one failed, neutral if one was
+// bake runs; then it is failure if one failed, cancelled if one was
 // cancelled, success when every image is available.
 func BakeGroupOutput(env string, bakes []Bake) CheckOutput {
 	done, failed, cancelled := 0, 0, 0
@@ -96,7 +96,7 @@ func BakeGroupOutput(env string, bakes []Bake) CheckOutput {
 	case failed > 0:
 		out.Title, out.Conclusion = fmt.Sprintf("Bake in %s: %d of %d failed", env, failed, len(bakes)), ConclusionFailure
 	case cancelled > 0:
-		out.Title, out.Conclusion = fmt.Sprintf("Bake in %s: %d of %d cancelled", env, cancelled, len(bakes)), ConclusionNeutral
+		out.Title, out.Conclusion = fmt.Sprintf("Bake in %s: %d of %d cancelled", env, cancelled, len(bakes)), ConclusionCancelled
 	default:
 		out.Title, out.Conclusion = fmt.Sprintf("Baked in %s: %d image(s) available", env, len(bakes)), ConclusionSuccess
 	}

@@ -23,7 +23,7 @@ func TestBakeGroupOutput(t *testing.T) {
 		{"running", []Bake{avail, building}, "", "Baking in staging: 1 of 2 done", []string{"ami-0abc", "ami-0def", "us-west-2"}, []string{"BUILDING"}},
 		{"all available", []Bake{avail}, ConclusionSuccess, "Baked in staging: 1 image(s) available", []string{"ami-0abc", "timeline"}, []string{"AVAILABLE", "42m0s"}},
 		{"one failed", []Bake{avail, failed}, ConclusionFailure, "Bake in staging: 1 of 2 failed", []string{"step RunTests failed", "s3://logs/java/1.0.0/1/"}, []string{"FAILED"}},
-		{"cancelled", []Bake{cancelled}, ConclusionNeutral, "Bake in staging: 1 of 1 cancelled", nil, []string{"CANCELLED"}},
+		{"cancelled", []Bake{cancelled}, ConclusionCancelled, "Bake in staging: 1 of 1 cancelled", nil, []string{"CANCELLED"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,9 @@ const (
 	ConclusionSuccess = "success"
 	ConclusionFailure = "failure"
 	ConclusionNeutral = "neutral"
+	// ConclusionCancelled marks a bake someone stopped: not a pass, so a
+	// required bake check does not turn green.
+	ConclusionCancelled = "cancelled"
 )
 
 // Annotation levels of the Checks API.

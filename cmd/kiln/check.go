@@ -100,8 +100,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		var ce *policy.CompileError
 		if errors.As(err, &ce) {
-			fmt.Fprintln(stderr, "kiln check: policy does not compile:")
-			fmt.Fprintln(stderr, ce.Error())
+			// ce.Error() already opens with "policy does not compile:".
+			fmt.Fprintln(stderr, "kiln check:", ce.Error())
 			return exitUsage
 		}
 		fmt.Fprintln(stderr, "kiln check:", err)
@@ -116,6 +116,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Findings:    findings,
 		FailOn:      threshold,
 		Files:       len(res.Head.Files),
+		Paths:       res.Head.Files, // JUnit: files without findings pass
 		Resources:   len(res.Head.Resources),
 		ToolVersion: version,
 	}
