@@ -29,7 +29,7 @@ func (d *Deps) bakeAction(ctx context.Context, repo Repo, user, env, commit, act
 	if err != nil {
 		return fmt.Errorf("permission of %s: %w", user, err)
 	}
-	log := d.Log.With("repo", repo.FullName(), "env", env, "sha", commit, "user", user, "action", action)
+	log := d.logger(ctx).With("repo", repo.FullName(), "env", env, "sha", commit, "user", user, "action", action)
 	if !canBake(perm) {
 		log.Info("bake action refused: no write permission", "permission", perm)
 		return nil

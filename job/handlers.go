@@ -8,6 +8,7 @@ import (
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/reconciler"
+	"github.com/kiln-gitops/kiln/webhook"
 )
 
 // Deps is what every handler shares.
@@ -41,6 +42,10 @@ type EventHandler interface {
 	Handles() []string
 	Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error
 }
+
+// logger is the logger of the delivery being handled: every line carries
+// its delivery id, repository, pull request and commit.
+func (d *Deps) logger(ctx context.Context) *slog.Logger { return webhook.Logger(ctx, d.Log) }
 
 func (d *Deps) now() time.Time {
 	if d.Now != nil {

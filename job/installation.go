@@ -19,7 +19,7 @@ func (h *InstallationHandler) Handle(ctx context.Context, _, delivery string, pa
 	if err := decode(payload, &ev); err != nil {
 		return err
 	}
-	h.Log.InfoContext(ctx, "installation", "action", ev.GetAction(), "installation", ev.GetInstallation().GetID(),
+	h.logger(ctx).InfoContext(ctx, "installation", "action", ev.GetAction(), "installation", ev.GetInstallation().GetID(),
 		"account", ev.GetInstallation().GetAccount().GetLogin(), "repositories", len(ev.Repositories))
 	return nil
 }

@@ -89,7 +89,7 @@ func (h *IssueCommentHandler) prBake(ctx context.Context, gh GitHub, repo Repo, 
 	if !canBake(perm) {
 		return refuse(fmt.Sprintf("baking needs write permission on %s; you have %s.", repo.FullName(), perm))
 	}
-	r := &prRun{Deps: h.Deps, gh: gh, repo: repo, pr: pr, log: h.Log}
+	r := &prRun{Deps: h.Deps, gh: gh, repo: repo, pr: pr}
 	res, err := r.checkTrees(ctx)
 	if err != nil {
 		return err

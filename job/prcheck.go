@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"slices"
 	"strings"
 
@@ -25,7 +24,6 @@ type prRun struct {
 	gh   GitHub
 	repo Repo
 	pr   PullRequest
-	log  *slog.Logger
 }
 
 // checkPullRequest validates, evaluates and plans a pull request head
@@ -40,7 +38,7 @@ func (d *Deps) checkPullRequest(ctx context.Context, repo Repo, pr PullRequest, 
 	if err != nil {
 		return fmt.Errorf("github for %s: %w", repo.FullName(), err)
 	}
-	r := &prRun{Deps: d, gh: gh, repo: repo, pr: pr, log: d.Log.With("repo", repo.FullName(), "pr", pr.Number, "sha", pr.HeadSHA)}
+	r := &prRun{Deps: d, gh: gh, repo: repo, pr: pr}
 	return r.run(ctx, delivery, withPlan)
 }
 
@@ -177,7 +175,7 @@ func planEnvironment(ctx context.Context, d *Deps, repo Repo, res *check.Result,
 	}
 	_, sec, fs, err := check.Plan(ctx, res, env, ib)
 	if err != nil {
-		d.Log.Warn("plan", "env", env.Name, "err", err)
+		d.logger(ctx).WarnContext(ctx, "plan", "env", env.Name, "err", err)
 	}
 	return sec, fs
 }

@@ -76,7 +76,7 @@ func (h *PullRequestHandler) GiveUp(ctx context.Context, _, delivery string, pay
 	pr := pullRequestOf(ev.GetPullRequest(), ev.GetRepo())
 	gh, err := h.GitHub(ctx, repo)
 	if err != nil {
-		h.Log.ErrorContext(ctx, "give up: github", "repo", repo.FullName(), "err", err)
+		h.logger(ctx).ErrorContext(ctx, "give up: github", "repo", repo.FullName(), "err", err)
 		return
 	}
 	out := report.CheckOutput{
@@ -89,7 +89,7 @@ func (h *PullRequestHandler) GiveUp(ctx context.Context, _, delivery string, pay
 			err = gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "failure", Output: out})
 		}
 		if err != nil {
-			h.Log.ErrorContext(ctx, "give up: report", "repo", repo.FullName(), "pr", pr.Number, "check", name, "err", err)
+			h.logger(ctx).ErrorContext(ctx, "give up: report", "repo", repo.FullName(), "pr", pr.Number, "check", name, "err", err)
 		}
 	}
 }
