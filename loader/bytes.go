@@ -1,8 +1,8 @@
 package loader
 
 import (
-	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -19,14 +19,14 @@ type problem struct {
 // and says where the first bad byte is. YAML allows UTF-16 and UTF-32 too,
 // but Image Builder and every editor kiln's users work with expect UTF-8,
 // so those get a message that tells them what to do.
-func checkEncoding(b []byte) *problem {
+func checkEncoding(b string) *problem {
 	switch {
-	case bytes.HasPrefix(b, []byte{0x00, 0x00, 0xFE, 0xFF}), bytes.HasPrefix(b, []byte{0xFF, 0xFE, 0x00, 0x00}):
+	case strings.HasPrefix(b, "\x00\x00\xFE\xFF"), strings.HasPrefix(b, "\xFF\xFE\x00\x00"):
 		return &problem{Line: 1, Column: 1, Rule: ruleEncoding, Message: "the file is UTF-32 encoded; kiln reads YAML as UTF-8 only: save it as UTF-8"}
-	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}), bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+	case strings.HasPrefix(b, "\xFE\xFF"), strings.HasPrefix(b, "\xFF\xFE"):
 		return &problem{Line: 1, Column: 1, Rule: ruleEncoding, Message: "the file is UTF-16 encoded; kiln reads YAML as UTF-8 only: save it as UTF-8"}
 	}
-	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
+	if utf8.ValidString(b) && strings.IndexByte(b, 0) < 0 {
 		return nil
 	}
 	line, col := 1, 1
@@ -45,7 +45,7 @@ func checkEncoding(b []byte) *problem {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := utf8.DecodeRuneInString(b[i:])
 		if r == utf8.RuneError && size == 1 {
 			return &problem{Line: line, Column: col, Rule: ruleEncoding,
 				Message: fmt.Sprintf("byte 0x%02X is not valid UTF-8; kiln reads YAML as UTF-8 only: save the file as UTF-8", c)}
@@ -57,9 +57,9 @@ func checkEncoding(b []byte) *problem {
 }
 
 // wideBOM reports whether b starts with a UTF-16 or UTF-32 byte order mark.
-func wideBOM(b []byte) bool {
-	return bytes.HasPrefix(b, []byte{0xFE, 0xFF}) || bytes.HasPrefix(b, []byte{0xFF, 0xFE}) ||
-		bytes.HasPrefix(b, []byte{0x00, 0x00, 0xFE, 0xFF})
+func wideBOM(b string) bool {
+	return strings.HasPrefix(b, "\xFE\xFF") || strings.HasPrefix(b, "\xFF\xFE") ||
+		strings.HasPrefix(b, "\x00\x00\xFE\xFF")
 }
 
 // prescanDepth is a cheap guard run before the YAML parser sees the text:
@@ -68,7 +68,7 @@ func wideBOM(b []byte) bool {
 // '[' never reach the parser. It skips comments, quoted strings and block
 // scalars, but it is an estimate: the exact depth check runs on the parsed
 // tree, so limit should be generous.
-func prescanDepth(b []byte, limit int) *problem {
+func prescanDepth(b string, limit int) *problem {
 	var (
 		flow      int
 		indents   []int
@@ -79,24 +79,24 @@ func prescanDepth(b []byte, limit int) *problem {
 	lineNo := 0
 	for len(b) > 0 {
 		lineNo++
-		var line []byte
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		var line string
+		if i := strings.IndexByte(b, '\n'); i >= 0 {
 			line, b = b[:i], b[i+1:]
 		} else {
-			line, b = b, nil
+			line, b = b, ""
 		}
 		indent := 0
 		for indent < len(line) && line[indent] == ' ' {
 			indent++
 		}
-		content := bytes.TrimRight(line[indent:], " \t\r")
+		content := strings.TrimRight(line[indent:], " \t\r")
 		if inBlock {
 			if len(content) == 0 || indent > blockBase {
 				continue
 			}
 			inBlock = false
 		}
-		if quote == 0 && (bytes.HasPrefix(line, []byte("---")) || bytes.HasPrefix(line, []byte("..."))) {
+		if quote == 0 && (strings.HasPrefix(line, "---") || strings.HasPrefix(line, "...")) {
 			flow, indents = 0, indents[:0]
 			continue
 		}
@@ -152,7 +152,7 @@ func prescanDepth(b []byte, limit int) *problem {
 				// In flow context plain scalars cannot hold brackets.
 				switch c {
 				case '"', '\'':
-					if i == 0 || bytes.IndexByte([]byte(" \t[{,:"), content[i-1]) >= 0 {
+					if i == 0 || strings.IndexByte(" \t[{,:", content[i-1]) >= 0 {
 						quote = c
 					}
 				case '[', '{':
@@ -194,9 +194,9 @@ func prescanDepth(b []byte, limit int) *problem {
 // opensBlockScalar reports whether a line ends in a block scalar header
 // (| or > with optional indentation and chomping indicators), ignoring a
 // trailing comment.
-func opensBlockScalar(content []byte) bool {
-	if i := bytes.Index(content, []byte(" #")); i >= 0 {
-		content = bytes.TrimRight(content[:i], " \t")
+func opensBlockScalar(content string) bool {
+	if i := strings.Index(content, " #"); i >= 0 {
+		content = strings.TrimRight(content[:i], " \t")
 	}
 	j := len(content)
 	for j > 0 && (content[j-1] == '+' || content[j-1] == '-' || (content[j-1] >= '1' && content[j-1] <= '9')) {

@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,7 +47,7 @@ func (l *loader) loadConfig() (*model.Config, error) {
 	if err != nil || !ok {
 		return model.DefaultConfig(), err
 	}
-	docs, p := parseStream(data, l.lim)
+	docs, p := parseStream(data, l.lim, &l.arena)
 	if p != nil {
 		l.addProblem(file, *p, 0, 0, "")
 		return model.DefaultConfig(), nil
@@ -84,9 +83,9 @@ func (l *loader) loadConfig() (*model.Config, error) {
 
 // decodeConfig decodes the settings strictly: an unknown key is most likely
 // a typo that would silently change what kiln does, so it is an error.
-func (l *loader) decodeConfig(data []byte, root *yaml.Node, cfg *model.Config) {
+func (l *loader) decodeConfig(data string, root *yaml.Node, cfg *model.Config) {
 	const file = model.ConfigFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec := yaml.NewDecoder(strings.NewReader(data))
 	dec.KnownFields(true)
 	err := func() (err error) {
 		defer func() {

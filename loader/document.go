@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"bytes"
 	"errors"
 	"io/fs"
 	"path"
@@ -26,7 +25,7 @@ type loadedDocument struct {
 // attachDocument resolves a component's `document:` path or parses its
 // inline `data:`. A component with both or neither is left to the schema
 // validator.
-func (l *loader) attachDocument(r *model.Resource, source []byte) {
+func (l *loader) attachDocument(r *model.Resource, source string) {
 	spec := model.Lookup(r.Node, "spec")
 	if spec == nil || spec.Kind != yaml.MappingNode {
 		return
@@ -105,15 +104,16 @@ func (l *loader) documentFile(r *model.Resource, ref *yaml.Node) *model.Document
 }
 
 func (l *loader) readDocument(real, file string, ref finding.Pos, id string) *loadedDocument {
-	fi, err := fs.Stat(l.fsys, real)
-	if err != nil || fi.IsDir() {
-		l.add(ref, ruleDocumentPath, id, "document %s is not a file", file)
-		return &loadedDocument{}
-	}
+	// The walk read most documents already, as regular files.
 	data, cached := l.plain[real]
 	if cached {
 		delete(l.plain, real)
 	} else {
+		fi, err := fs.Stat(l.fsys, real)
+		if err != nil || fi.IsDir() {
+			l.add(ref, ruleDocumentPath, id, "document %s is not a file", file)
+			return &loadedDocument{}
+		}
 		var ok bool
 		data, ok, err = l.readFile(real, file)
 		if err != nil {
@@ -132,13 +132,13 @@ func (l *loader) readDocument(real, file string, ref finding.Pos, id string) *lo
 	if len(probs) > 0 {
 		return &loadedDocument{}
 	}
-	return &loadedDocument{text: string(data), node: node, value: value, ok: true}
+	return &loadedDocument{text: data, node: node, value: value, ok: true}
 }
 
 // parseDocument parses an AWSTOE document under the same bounds as any
 // resource; it must be one YAML document.
-func (l *loader) parseDocument(text []byte) (*yaml.Node, map[string]any, []problem) {
-	docs, p := parseStream(text, l.lim)
+func (l *loader) parseDocument(text string) (*yaml.Node, map[string]any, []problem) {
+	docs, p := parseStream(text, l.lim, &l.arena)
 	if p != nil {
 		return nil, nil, []problem{*p}
 	}
@@ -161,9 +161,9 @@ func (l *loader) parseDocument(text []byte) (*yaml.Node, map[string]any, []probl
 // inlineDocument parses a component's inline `data:` and records where its
 // text sits in the component's file, so that positions inside it land on
 // the right line and column there.
-func (l *loader) inlineDocument(r *model.Resource, data *yaml.Node, source []byte) *model.Document {
+func (l *loader) inlineDocument(r *model.Resource, data *yaml.Node, source string) *model.Document {
 	lineOff, colOff := inlineOffsets(data, source)
-	node, value, probs := l.parseDocument([]byte(data.Value))
+	node, value, probs := l.parseDocument(data.Value)
 	for _, p := range probs {
 		l.addProblem(r.File, p, lineOff, colOff, r.ID())
 	}
@@ -179,7 +179,7 @@ func (l *loader) inlineDocument(r *model.Resource, data *yaml.Node, source []byt
 // indicator, indented by the block's indentation; folded lines (>) only map
 // exactly where they were not folded. A quoted or plain scalar starts at
 // the node (after the quote); only its first line maps exactly.
-func inlineOffsets(n *yaml.Node, source []byte) (lineOff, colOff int) {
+func inlineOffsets(n *yaml.Node, source string) (lineOff, colOff int) {
 	switch {
 	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 		return n.Line, blockIndent(source, n.Line)
@@ -192,17 +192,17 @@ func inlineOffsets(n *yaml.Node, source []byte) (lineOff, colOff int) {
 // blockIndent is the indentation of the first non-blank line after line
 // (1-based) in source: the indentation of a block scalar whose indicator
 // is on that line.
-func blockIndent(source []byte, line int) int {
+func blockIndent(source string, line int) int {
 	rest := source
 	for i := 0; i < line && len(rest) > 0; i++ {
-		j := bytes.IndexByte(rest, '\n')
+		j := strings.IndexByte(rest, '\n')
 		if j < 0 {
 			return 0
 		}
 		rest = rest[j+1:]
 	}
 	for len(rest) > 0 {
-		end := bytes.IndexByte(rest, '\n')
+		end := strings.IndexByte(rest, '\n')
 		l := rest
 		if end >= 0 {
 			l = rest[:end]
@@ -211,7 +211,7 @@ func blockIndent(source []byte, line int) int {
 		for indent < len(l) && l[indent] == ' ' {
 			indent++
 		}
-		if len(bytes.TrimSpace(l[indent:])) > 0 {
+		if len(strings.TrimSpace(l[indent:])) > 0 {
 			return indent
 		}
 		if end < 0 {

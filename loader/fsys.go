@@ -134,46 +134,47 @@ func parent(p string) string {
 // findings at shown, files over MaxFileBytes (checked with Stat before any
 // byte is read) and the moment MaxTotalBytes is passed. ok is false when
 // the file was refused.
-func (l *loader) readFile(real, shown string) (data []byte, ok bool, err error) {
+func (l *loader) readFile(real, shown string) (text string, ok bool, err error) {
 	if l.stopped {
-		return nil, false, nil
+		return "", false, nil
 	}
 	fi, err := fs.Stat(l.fsys, real)
 	if err != nil {
-		return nil, false, err
+		return "", false, err
 	}
 	if !fi.Mode().IsRegular() {
 		l.add(finding.Pos{File: shown}, ruleYAML, "", "%s is not a regular file; kiln reads only regular files", shown)
-		return nil, false, nil
+		return "", false, nil
 	}
 	if fi.Size() > l.opts.MaxFileBytes {
 		l.tooLarge(shown, fi.Size())
-		return nil, false, nil
+		return "", false, nil
 	}
 	if l.bytesRead+fi.Size() > l.opts.MaxTotalBytes {
 		l.totalTooLarge(shown)
-		return nil, false, nil
+		return "", false, nil
 	}
 	f, err := l.fsys.Open(real)
 	if err != nil {
-		return nil, false, err
+		return "", false, err
 	}
 	defer f.Close()
 	// Stat may lie (or the file may grow): never read more than the cap.
-	data, err = readAtMost(f, fi.Size(), l.opts.MaxFileBytes+1)
+	data, err := readAtMost(f, fi.Size(), l.opts.MaxFileBytes+1)
 	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", shown, err)
+		return "", false, fmt.Errorf("read %s: %w", shown, err)
 	}
 	if int64(len(data)) > l.opts.MaxFileBytes {
 		l.tooLarge(shown, -1)
-		return nil, false, nil
+		return "", false, nil
 	}
 	l.bytesRead += int64(len(data))
 	if l.bytesRead > l.opts.MaxTotalBytes {
 		l.totalTooLarge(shown)
-		return nil, false, nil
+		return "", false, nil
 	}
-	return data, true, nil
+	// One copy into a string: the parsed nodes share its bytes.
+	return string(data), true, nil
 }
 
 func readAtMost(r io.Reader, hint, limit int64) ([]byte, error) {

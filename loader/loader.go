@@ -120,8 +120,10 @@ type loader struct {
 	// plain holds the text of YAML files the walk read that hold no
 	// resource, until a component names them as its document or the load
 	// ends, so that no file is read twice.
-	plain map[string][]byte
+	plain map[string]string
 	ids   map[string]*model.Resource
+
+	arena fastArena // shared by every parse of the load
 }
 
 func newLoader(ctx context.Context, fsys fs.FS, opts Options) *loader {
@@ -135,7 +137,7 @@ func newLoader(ctx context.Context, fsys fs.FS, opts Options) *loader {
 		walkedDirs:  map[string]bool{},
 		walkedFiles: map[string]bool{},
 		documents:   map[string]*loadedDocument{},
-		plain:       map[string][]byte{},
+		plain:       map[string]string{},
 		ids:         map[string]*model.Resource{},
 	}
 	if rl, ok := fsys.(fs.ReadLinkFS); ok {

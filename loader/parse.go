@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -27,17 +26,20 @@ func (lim limits) prescanLimit() int { return max(4*lim.maxDepth, 256) }
 // document in it into nodes. Nothing is decoded and no alias is expanded
 // here; each document still has to pass checkTree before anyone decodes it.
 // A parse failure ends the stream: the documents before it are returned.
-func parseStream(text []byte, lim limits) ([]*yaml.Node, *problem) {
+func parseStream(text string, lim limits, a *fastArena) ([]*yaml.Node, *problem) {
 	if p := checkEncoding(text); p != nil {
 		return nil, p
 	}
 	if p := prescanDepth(text, lim.prescanLimit()); p != nil {
 		return nil, p
 	}
-	return decodeNodes(text, lim)
+	return decodeNodes(text, lim, a)
 }
 
-func decodeNodes(text []byte, lim limits) (docs []*yaml.Node, p *problem) {
+func decodeNodes(text string, lim limits, a *fastArena) (docs []*yaml.Node, p *problem) {
+	if docs, ok := fastParse(text, a); ok {
+		return docs, nil
+	}
 	// The parser is a port of libyaml with internal panics for states it
 	// considers impossible; a user's file must never take kiln down.
 	defer func() {
@@ -46,7 +48,7 @@ func decodeNodes(text []byte, lim limits) (docs []*yaml.Node, p *problem) {
 				Message: fmt.Sprintf("the YAML parser could not read this file: %v", r)}
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(text))
+	dec := yaml.NewDecoder(strings.NewReader(text))
 	nodes := 0
 	for {
 		var doc yaml.Node

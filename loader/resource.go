@@ -1,7 +1,6 @@
 package loader
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -19,9 +18,9 @@ const apiGroup = "kiln/"
 // loadResourceFile reads one YAML file found by the walk and adds the kiln
 // resources it holds.
 func (l *loader) loadResourceFile(real, shown string) error {
-	var data []byte
+	var data string
 	if ld := l.documents[real]; ld != nil && ld.ok {
-		data = []byte(ld.text) // read already as a component's document
+		data = ld.text // read already as a component's document
 	} else {
 		var ok bool
 		var err error
@@ -29,16 +28,13 @@ func (l *loader) loadResourceFile(real, shown string) error {
 			return err
 		}
 	}
-	// A file that never mentions kiln/ cannot hold a resource. Only a
-	// UTF-16 or UTF-32 file could hide the bytes; it gets its encoding
-	// finding below.
-	if !bytes.Contains(data, []byte(apiGroup)) && !wideBOM(data) {
+	if !mayHoldResource(data) {
 		if l.documents[real] == nil {
 			l.plain[real] = data
 		}
 		return nil
 	}
-	docs, p := parseStream(data, l.lim)
+	docs, p := parseStream(data, l.lim, &l.arena)
 	if p != nil {
 		l.addProblem(shown, *p, 0, 0, "")
 		if len(docs) == 0 {
@@ -63,6 +59,21 @@ func (l *loader) loadResourceFile(real, shown string) error {
 		l.addResource(root, shown, data)
 	}
 	return nil
+}
+
+// mayHoldResource reports whether text may hold a kiln resource and must
+// be parsed to find out. A resource names kiln/ and has an apiVersion key;
+// only a double-quoted key with escapes could spell that key without
+// those letters, and only a UTF-16 or UTF-32 file could hide the bytes (it
+// gets its encoding finding when parsed). AWSTOE documents, the most
+// common other YAML files, often mention kiln/ in a path but never
+// apiVersion, and are parsed once, as documents, rather than twice.
+func mayHoldResource(text string) bool {
+	if wideBOM(text) {
+		return true
+	}
+	return strings.Contains(text, apiGroup) &&
+		(strings.Contains(text, "apiVersion") || strings.Contains(text, `\`))
 }
 
 // isResource reports whether root is a kiln/v1 document with a known kind,
@@ -136,7 +147,7 @@ func suggestKind(s string) string {
 }
 
 // addResource decodes a checked resource document and adds it.
-func (l *loader) addResource(root *yaml.Node, shown string, source []byte) {
+func (l *loader) addResource(root *yaml.Node, shown string, source string) {
 	_, kind := field(root, "kind")
 	r := &model.Resource{Kind: model.Kind(kind.Value), File: shown, Node: root}
 	if md := model.Lookup(root, "metadata"); md != nil {
