@@ -32,11 +32,33 @@ type shellLine struct {
 	line   int    // 0-based line inside the command string
 }
 
+// indexedWords are the words the built-in rules look for in commands:
+// commandIndex lists, for each, the commands whose lower-cased text
+// contains it, so those rules never walk the other commands in Rego. The
+// bundle names the same words (lib.indexed_words, whose lib.mentions this
+// index becomes); TestIndexesCoverBundle keeps the two lists equal.
+var indexedWords = []string{
+	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
+	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
+	"enforc", "selinux", "curl", "wget",
+}
+
+// indexedWordTerms are indexedWords as OPA strings, built once.
+var indexedWordTerms = func() []*ast.Term {
+	out := make([]*ast.Term, len(indexedWords))
+	for i, w := range indexedWords {
+		out[i] = ast.StringTerm(w)
+	}
+	return out
+}()
+
 // extractCommands returns the effective commands of every ExecuteBash step
-// of an AWSTOE document as policy input, built as OPA values directly: this
-// runs for every component of every check.
-func extractCommands(doc map[string]any) *ast.Array {
+// of an AWSTOE document as policy input, and their index by indexedWords,
+// built as OPA values directly: this runs for every component of every
+// check.
+func extractCommands(doc map[string]any) (*ast.Array, ast.Object) {
 	var terms []*ast.Term
+	var lowers []string
 	phases, _ := doc["phases"].([]any)
 	for pi, ph := range phases {
 		phase, _ := ph.(map[string]any)
@@ -56,22 +78,62 @@ func extractCommands(doc map[string]any) *ast.Array {
 				var path *ast.Term
 				for _, l := range normaliseScript(s) {
 					if path == nil {
-						path = ast.ArrayTerm(ast.StringTerm("phases"), ast.IntNumberTerm(pi), ast.StringTerm("steps"), ast.IntNumberTerm(si),
-							ast.StringTerm("inputs"), ast.StringTerm("commands"), ast.IntNumberTerm(ci))
+						path = ast.ArrayTerm(keyPhases, ast.InternedTerm(pi), keySteps, ast.InternedTerm(si), keyInputs, keyCommands, ast.InternedTerm(ci))
 					}
+					lower := strings.ToLower(l.text)
+					lowers = append(lowers, lower)
 					terms = append(terms, ast.ObjectTerm(
-						ast.Item(ast.StringTerm("text"), ast.StringTerm(l.text)),
-						ast.Item(ast.StringTerm("lower"), ast.StringTerm(strings.ToLower(l.text))),
-						ast.Item(ast.StringTerm("kind"), ast.StringTerm(l.kind)),
-						ast.Item(ast.StringTerm("target"), ast.StringTerm(l.target)),
-						ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(l.line)),
-						ast.Item(ast.StringTerm("path"), path),
+						ast.Item(keyText, ast.StringTerm(l.text)),
+						ast.Item(keyLower, ast.StringTerm(lower)),
+						ast.Item(keyKind, kindTerm(l.kind)),
+						ast.Item(keyTarget, ast.StringTerm(l.target)),
+						ast.Item(keyLine, ast.InternedTerm(l.line)),
+						ast.Item(keyPath, path),
 					))
 				}
 			}
 		}
 	}
-	return ast.NewArray(terms...)
+	return ast.NewArray(terms...), commandIndex(terms, lowers)
+}
+
+var (
+	kindRun   = ast.StringTerm("run")
+	kindWrite = ast.StringTerm("write")
+)
+
+func kindTerm(kind string) *ast.Term {
+	switch kind {
+	case "run":
+		return kindRun
+	case "write":
+		return kindWrite
+	}
+	return ast.StringTerm(kind)
+}
+
+// commandIndex maps each of indexedWords to the commands (terms, with their
+// lower-cased texts in lowers) that mention it.
+func commandIndex(terms []*ast.Term, lowers []string) ast.Object {
+	items := make([][2]*ast.Term, 0, len(indexedWords))
+	var empty *ast.Term
+	for wi, w := range indexedWords {
+		var hits []*ast.Term
+		for i, l := range lowers {
+			if strings.Contains(l, w) {
+				hits = append(hits, terms[i])
+			}
+		}
+		if hits == nil {
+			if empty == nil {
+				empty = ast.ArrayTerm()
+			}
+			items = append(items, ast.Item(indexedWordTerms[wi], empty))
+			continue
+		}
+		items = append(items, ast.Item(indexedWordTerms[wi], ast.ArrayTerm(hits...)))
+	}
+	return ast.NewObject(items...)
 }
 
 var heredocStart = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"github.com/open-policy-agent/opa/v1/ast"
 	"reflect"
 	"strings"
 	"testing"
@@ -67,13 +68,19 @@ func TestExtractCommandsPaths(t *testing.T) {
 			map[string]any{"name": "Run", "action": "ExecuteBash", "inputs": map[string]any{"commands": []any{"true", "echo hi\nsetenforce 0"}}},
 		}},
 	}}
-	got := extractCommands(doc)
+	got, index := extractCommands(doc)
 	if got.Len() != 2 {
 		t.Fatalf("got %v", got)
 	}
 	want := `{"kind": "run", "line": 1, "lower": "setenforce 0", "path": ["phases", 0, "steps", 1, "inputs", "commands", 1], "target": "", "text": "setenforce 0"}`
 	if s := got.Elem(1).String(); s != want {
 		t.Errorf("got  %s\nwant %s", s, want)
+	}
+	if s := index.Get(ast.StringTerm("enforc")).String(); s != "["+want+"]" {
+		t.Errorf("index[enforc] = %s", s)
+	}
+	if s := index.Get(ast.StringTerm("curl")).String(); s != "[]" {
+		t.Errorf("index[curl] = %s", s)
 	}
 }
 

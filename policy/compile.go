@@ -110,12 +110,16 @@ type RuleInfo struct {
 	Remediation string
 	File        string
 	Line        int
+
+	// inputKinds are the kinds of resources a repository-wide rule looks
+	// at (custom.input_kinds); nil means all of them.
+	inputKinds []string
 }
 
 // ruleInfos reads the METADATA of every annotated rule.
-func ruleInfos(c *ast.Compiler) map[string]RuleInfo {
+func ruleInfos(as *ast.AnnotationSet) map[string]RuleInfo {
 	out := map[string]RuleInfo{}
-	for _, ar := range c.GetAnnotationSet().Flatten() {
+	for _, ar := range as.Flatten() {
 		rule := ar.GetRule()
 		if rule == nil || ar.Annotations == nil {
 			continue
@@ -134,6 +138,14 @@ func ruleInfos(c *ast.Compiler) map[string]RuleInfo {
 		}
 		if r, ok := a.Custom["remediation"].(string); ok {
 			info.Remediation = strings.TrimSpace(r)
+		}
+		if ks, ok := a.Custom["input_kinds"].([]any); ok {
+			info.inputKinds = []string{}
+			for _, k := range ks {
+				if s, ok := k.(string); ok {
+					info.inputKinds = append(info.inputKinds, s)
+				}
+			}
 		}
 		if cs, ok := a.Custom["controls"].([]any); ok {
 			for _, c := range cs {

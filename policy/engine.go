@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -60,9 +61,16 @@ type Engine struct {
 	workers int
 	now     time.Time
 	env     map[string]any
-	rules   map[string]model.RuleConfig
-	infos   map[string]RuleInfo // by ref
-	waivers []waiver
+	envTerm *ast.Term // env as policy input
+	// repoKinds are the kinds the repository-wide rules look at (see
+	// repositoryKinds); nil means all.
+	repoKinds map[model.Kind]bool
+	// eagerInputs turns off lazy inputs (see inputBuilder.build) for
+	// policies that write into the input with `with input.… as`.
+	eagerInputs bool
+	rules       map[string]model.RuleConfig
+	infos       map[string]RuleInfo // by ref
+	waivers     []waiver
 	// configFindings are problems with the policy settings themselves
 	// (a waiver with a bad date), reported with every evaluation.
 	configFindings []finding.Finding
@@ -75,12 +83,24 @@ type Engine struct {
 // plus one query per rule, used to isolate a rule that fails.
 type querySet struct {
 	all   rego.PreparedEvalQuery
-	rules []ruleQuery
+	rules []*ruleQuery
 }
 
+// ruleQuery is one rule's query, prepared the first time a group's query
+// fails: that is rare, and preparing them all up front was a quarter of
+// the cost of New.
 type ruleQuery struct {
-	ref string
-	q   rego.PreparedEvalQuery
+	ref     string
+	prepare func(context.Context) (rego.PreparedEvalQuery, error)
+
+	once sync.Once
+	q    rego.PreparedEvalQuery
+	err  error
+}
+
+func (rq *ruleQuery) query(ctx context.Context) (rego.PreparedEvalQuery, error) {
+	rq.once.Do(func() { rq.q, rq.err = rq.prepare(ctx) })
+	return rq.q, rq.err
 }
 
 // kindGroups routes a resource kind to the package of built-in rules about it.
@@ -126,6 +146,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		e.env = map[string]any{"name": opts.Environment.Name, "production": opts.Environment.Production}
 	}
 	e.waivers, e.configFindings = parseWaivers(cfg)
+	envVal, err := ast.InterfaceToValue(e.env)
+	if err != nil {
+		return nil, fmt.Errorf("environment input: %w", err)
+	}
+	e.envTerm = ast.NewTerm(envVal)
 
 	files := map[string][]byte{}
 	if opts.Builtin {
@@ -152,25 +177,33 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, &CompileError{Problems: []Problem{{Pos: finding.Pos{File: name, Line: m.Package.Location.Row, Column: m.Package.Location.Col}, Message: "package kiln_eval is reserved"}}}
 		}
 	}
-	first := ast.NewCompiler()
-	if first.Compile(mods); first.Failed() {
-		return nil, compileErrorFrom(first.Errors)
+	// The rules' METADATA is read from the parsed modules: compiling them
+	// on their own first, only to report their errors before the generated
+	// wrapper's, cost a third of New. That compile now runs only when
+	// something is wrong (see policyErrors).
+	annotations, errs := ast.BuildAnnotationSet(sortedModules(mods))
+	if len(errs) > 0 {
+		return nil, policyErrors(mods, errs)
 	}
-	e.infos = ruleInfos(first)
+	e.infos = ruleInfos(annotations)
 	groups, userRefs, problems := e.discover(mods)
 	if len(problems) > 0 {
-		return nil, &CompileError{Problems: problems}
+		return nil, policyErrors(mods, &CompileError{Problems: problems})
 	}
+
+	e.repoKinds = e.repositoryKinds(groups[repositoryGroup], mods, user)
+	e.eagerInputs = replacesInputParts(mods)
 
 	wrapper := wrapperModule(groups, userRefs)
 	wm, err := ast.ParseModuleWithOpts(wrapperFile, wrapper, ast.ParserOptions{RegoVersion: ast.RegoV1})
 	if err != nil {
 		return nil, fmt.Errorf("generated wrapper: %w", err)
 	}
-	mods[wrapperFile] = wm
+	withWrapper := maps.Clone(mods)
+	withWrapper[wrapperFile] = wm
 	compiler := ast.NewCompiler()
-	if compiler.Compile(mods); compiler.Failed() {
-		return nil, compileErrorFrom(compiler.Errors)
+	if compiler.Compile(withWrapper); compiler.Failed() {
+		return nil, policyErrors(mods, compiler.Errors)
 	}
 
 	data := cfg.Policy.Data
@@ -193,6 +226,26 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// policyErrors reports what is wrong with the policies: the errors of
+// compiling them on their own when there are any (so a broken policy is
+// reported as written, not as the generated wrapper sees it), otherwise
+// err.
+func policyErrors(mods map[string]*ast.Module, err error) error {
+	c := ast.NewCompiler()
+	if c.Compile(mods); c.Failed() {
+		return compileErrorFrom(c.Errors)
+	}
+	return compileErrorFrom(err)
+}
+
+func sortedModules(mods map[string]*ast.Module) []*ast.Module {
+	out := make([]*ast.Module, 0, len(mods))
+	for _, name := range slices.Sorted(maps.Keys(mods)) {
+		out = append(out, mods[name])
+	}
+	return out
 }
 
 // discover lists the rules that produce findings: in the kiln.<group>
@@ -243,6 +296,47 @@ func (e *Engine) discover(mods map[string]*ast.Module) (groups map[string][]stri
 	return groups, user, problems
 }
 
+// repositoryKinds are the kinds of resources the repository-wide input
+// needs: those the rules name in METADATA custom.input_kinds. Leaving out
+// the others (the thousands of components, mostly) keeps the input, which
+// lives until the end of the evaluation, small. Any rule without the
+// declaration, or any user module in the package (it may add a body to a
+// built-in rule), means every kind.
+func (e *Engine) repositoryKinds(refs []string, mods map[string]*ast.Module, user map[string][]byte) map[model.Kind]bool {
+	for name := range user {
+		if m := mods[name]; m != nil && refString(m.Package.Path) == "kiln."+repositoryGroup {
+			return nil
+		}
+	}
+	kinds := map[model.Kind]bool{}
+	for _, ref := range refs {
+		info := e.infos[ref]
+		if info.inputKinds == nil {
+			return nil
+		}
+		for _, k := range info.inputKinds {
+			kinds[model.Kind(k)] = true
+		}
+	}
+	return kinds
+}
+
+// replacesInputParts reports whether a policy replaces part of the input
+// (`with input.x as y`): OPA then inserts into a copy of the input, which
+// for a lazy input is the input itself.
+func replacesInputParts(mods map[string]*ast.Module) bool {
+	found := false
+	for _, m := range mods {
+		ast.WalkWiths(m, func(w *ast.With) bool {
+			if ref, ok := w.Target.Value.(ast.Ref); ok && len(ref) > 1 && ref.HasPrefix(ast.InputRootRef) {
+				found = true
+			}
+			return found
+		})
+	}
+	return found
+}
+
 // conftestKind classifies a rule name as conftest does.
 func conftestKind(name string) string {
 	for _, k := range []string{"deny", "violation", "warn"} {
@@ -288,11 +382,14 @@ func prepare(ctx context.Context, c *ast.Compiler, store storage.Store, query st
 	}
 	qs := &querySet{all: all}
 	for _, ref := range refs {
-		q, err := rego.New(opts(fmt.Sprintf("[[%q, r] | some r in %s]", ref, dataRef(ref)))...).PrepareForEval(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("prepare %s: %w", ref, compileErrorFrom(err))
-		}
-		qs.rules = append(qs.rules, ruleQuery{ref: ref, q: q})
+		query := fmt.Sprintf("[[%q, r] | some r in %s]", ref, dataRef(ref))
+		qs.rules = append(qs.rules, &ruleQuery{ref: ref, prepare: func(ctx context.Context) (rego.PreparedEvalQuery, error) {
+			q, err := rego.New(opts(query)...).PrepareForEval(ctx)
+			if err != nil {
+				return q, fmt.Errorf("prepare %s: %w", ref, compileErrorFrom(err))
+			}
+			return q, nil
+		}})
 	}
 	return qs, nil
 }

@@ -22,9 +22,9 @@ const EvalErrorRule = "policy/eval-error"
 // docInput is one resource's inputs, converted once.
 type docInput struct {
 	kiln ast.Value // what built-in and kiln-style rules see
-	raw  ast.Value // the document as written: what conftest policies see
+	raw  ast.Value // the document as written, what conftest policies see; nil without them
 	doc  ast.Value // a component's AWSTOE document, also shown to conftest policies
-	repo ast.Value // the resource in the repository-wide input
+	repo ast.Value // the resource in the repository-wide input; nil when left out
 	err  error
 }
 
@@ -33,7 +33,10 @@ type docInput struct {
 // applied. Evaluation problems become findings (EvalErrorRule); the error
 // is only for a cancelled ctx.
 func (e *Engine) Evaluate(ctx context.Context, repo *model.Repository) ([]finding.Finding, error) {
-	inputs := make([]docInput, len(repo.Resources))
+	build := newInputBuilder(repo, e)
+	// repoInputs are the resources in the repository-wide input, kept
+	// from the per-document pass.
+	repoInputs := make([]*ast.Term, len(repo.Resources))
 	perDoc := make([][]finding.Finding, len(repo.Resources))
 
 	jobs := make(chan int)
@@ -44,9 +47,11 @@ func (e *Engine) Evaluate(ctx context.Context, repo *model.Repository) ([]findin
 			defer wg.Done()
 			for i := range jobs {
 				res := repo.Resources[i]
-				in := buildInput(repo, res, e.env)
+				in := build.build(res)
 				perDoc[i] = e.evalResource(ctx, res, in)
-				inputs[i] = docInput{repo: in.repo, err: in.err}
+				if in.err == nil && in.repo != nil {
+					repoInputs[i] = ast.NewTerm(in.repo)
+				}
 			}
 		}()
 	}
@@ -66,13 +71,13 @@ func (e *Engine) Evaluate(ctx context.Context, repo *model.Repository) ([]findin
 	for _, fs := range perDoc {
 		out = append(out, fs...)
 	}
-	out = append(out, e.evalRepository(ctx, repo, inputs)...)
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("evaluate policies: %w", err)
-	}
 	byID := make(map[string]*model.Resource, len(repo.Resources))
 	for _, r := range repo.Resources {
 		byID[r.ID()] = r
+	}
+	out = append(out, e.evalRepository(ctx, repo, byID, repoInputs)...)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
 	for i := range out {
 		e.applyWaiver(&out[i], byID)
@@ -118,29 +123,21 @@ func (e *Engine) evalResource(ctx context.Context, res *model.Resource, in docIn
 	return out
 }
 
-func (e *Engine) evalRepository(ctx context.Context, repo *model.Repository, inputs []docInput) []finding.Finding {
+func (e *Engine) evalRepository(ctx context.Context, repo *model.Repository, byID map[string]*model.Resource, resources []*ast.Term) []finding.Finding {
 	qs := e.groups[repositoryGroup]
 	if qs == nil {
 		return nil
 	}
-	terms := make([]*ast.Term, 0, len(inputs))
-	for _, in := range inputs {
-		if in.err == nil {
-			terms = append(terms, ast.NewTerm(in.repo))
+	terms := make([]*ast.Term, 0, len(resources))
+	for _, t := range resources {
+		if t != nil {
+			terms = append(terms, t)
 		}
 	}
-	env, err := ast.InterfaceToValue(e.env)
-	if err != nil {
-		return nil
-	}
 	input := ast.NewObject(
-		ast.Item(ast.StringTerm("resources"), ast.ArrayTerm(terms...)),
-		ast.Item(ast.StringTerm("environment"), ast.NewTerm(env)),
+		ast.Item(keyResources, ast.ArrayTerm(terms...)),
+		ast.Item(keyEnvironment, e.envTerm),
 	)
-	byID := make(map[string]*model.Resource, len(repo.Resources))
-	for _, r := range repo.Resources {
-		byID[r.ID()] = r
-	}
 	pairs, errs := e.run(ctx, qs, input)
 	var out []finding.Finding
 	for _, p := range pairs {
@@ -183,7 +180,12 @@ func (e *Engine) run(ctx context.Context, qs *querySet, input ast.Value) ([]pair
 	var errs []ruleError
 	pairs = nil
 	for _, rq := range qs.rules {
-		p, err := e.eval(ctx, rq.q, input)
+		q, err := rq.query(ctx)
+		if err != nil {
+			errs = append(errs, ruleError{ref: rq.ref, err: err})
+			continue
+		}
+		p, err := e.eval(ctx, q, input)
 		if err != nil {
 			errs = append(errs, ruleError{ref: rq.ref, err: err})
 			continue

@@ -2,81 +2,216 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/kiln-gitops/kiln/model"
 )
 
-// buildInput converts a resource into the inputs policies see, once:
+// Keys of the inputs, built once: looking a string up in OPA's interning
+// table, or allocating it, for every key of every document shows in
+// profiles. They are never modified.
+var (
+	keyID          = ast.StringTerm("id")
+	keyKind        = ast.StringTerm("kind")
+	keyName        = ast.StringTerm("name")
+	keyVersion     = ast.StringTerm("version")
+	keyFile        = ast.StringTerm("file")
+	keyEnvironment = ast.StringTerm("environment")
+	keyCommands    = ast.StringTerm("commands")
+	keyResources   = ast.StringTerm("resources")
+	keyIndex       = ast.StringTerm("index")
+	keyArn         = ast.StringTerm("arn")
+	keyResolved    = ast.StringTerm("resolved")
+	keyDescription = ast.StringTerm("description")
+	keyTags        = ast.StringTerm("tags")
+	keyPlatform    = ast.StringTerm("platform")
+	keyText        = ast.StringTerm("text")
+	keyLower       = ast.StringTerm("lower")
+	keyTarget      = ast.StringTerm("target")
+	keyLine        = ast.StringTerm("line")
+	keyPath        = ast.StringTerm("path")
+	keyValue       = ast.StringTerm("value")
+	keyPhases      = ast.StringTerm("phases")
+	keySteps       = ast.StringTerm("steps")
+	keyInputs      = ast.StringTerm("inputs")
+	keyPhase       = ast.StringTerm("phase")
+	keyAction      = ast.StringTerm("action")
+)
+
+// inputBuilder converts the resources of one repository into the inputs
+// policies see. It is shared by the workers of one Evaluate and caches
+// what many resources share: the summary of a component, which every recipe
+// using it shows.
+type inputBuilder struct {
+	repo *model.Repository
+	env  *ast.Term
+	// raw keeps the document as written, for users' conftest policies.
+	raw bool
+	// repoKinds are the kinds the repository-wide rules look at; nil means
+	// every kind.
+	repoKinds map[model.Kind]bool
+	// eager converts inputs at once instead of lazily (see build).
+	eager bool
+
+	mu       sync.Mutex
+	resolved map[*model.Resource]*ast.Term
+}
+
+func newInputBuilder(repo *model.Repository, e *Engine) *inputBuilder {
+	return &inputBuilder{
+		repo: repo, env: e.envTerm, raw: e.user != nil, repoKinds: e.repoKinds, eager: e.eagerInputs,
+		resolved: map[*model.Resource]*ast.Term{},
+	}
+}
+
+// build converts a resource into the inputs policies see, once:
 //
 //   - kiln-style rules get {id, kind, name, version, file, metadata, spec,
 //     environment{name, production}} plus, for components, "document" (the
-//     resolved AWSTOE document) and "commands" (effective shell commands,
-//     see extractCommands), and for recipes "components" (each reference
-//     with the repository component it resolves to);
+//     resolved AWSTOE document), "commands" (effective shell commands, see
+//     extractCommands) with "command_index" (the same commands by the words
+//     the built-in rules look for), "step_index" (the document's steps by
+//     action) and "secret_candidates", and for recipes
+//     "components" (each reference with the repository component it
+//     resolves to);
 //   - conftest-style rules get the document exactly as written, which is
 //     what `conftest test` passes for a YAML file, and, for components, the
-//     AWSTOE document too, as conftest would see a separate AWSTOE file.
-func buildInput(repo *model.Repository, res *model.Resource, env map[string]any) docInput {
-	raw, err := ast.InterfaceToValue(res.Value)
+//     AWSTOE document too, as conftest would see a separate AWSTOE file;
+//   - the repository-wide input gets the identifying fields, metadata and
+//     spec of the resources of the kinds its rules look at.
+//
+// The inputs are lazy objects (ast.LazyObject) over the loader's values:
+// OPA converts a value only when a rule first reads it, and rules read a
+// small part of most documents (the indexes and commands are built in Go),
+// while converting everything was most of the cost of building inputs. A
+// lazy object caches what it converts, so it must not be read by two
+// evaluations at once: each input is evaluated by one goroutine, and an
+// eager object would convert a lazy value inside it at once (to hash it),
+// so lazy values only ever sit inside lazy objects. OPA's `with input.x as
+// y` writes into a copy of the input, but a lazy object's copy is itself:
+// an engine whose policies use it builds its inputs eagerly (see
+// Engine.eagerInputs).
+func (b *inputBuilder) build(res *model.Resource) docInput {
+	var in docInput
+	value, err := plain(res.Value)
 	if err != nil {
 		return docInput{err: fmt.Errorf("convert %s: %w", res.File, err)}
 	}
-	rawObj, _ := raw.(ast.Object)
-	get := func(k string) *ast.Term {
-		if rawObj != nil {
-			if t := rawObj.Get(ast.StringTerm(k)); t != nil {
-				return t
-			}
-		}
-		return ast.NullTerm()
+	if b.raw {
+		in.raw = b.object(value)
 	}
-	extra := map[string]any{"environment": env}
-	var doc ast.Value
-	if res.Document != nil {
-		if doc, err = ast.InterfaceToValue(res.Document.Value); err != nil {
-			return docInput{err: fmt.Errorf("convert %s: %w", res.Document.File, err)}
-		}
+	fields := make(map[string]any, 14)
+	fields["id"] = res.ID()
+	fields["kind"] = string(res.Kind)
+	fields["name"] = res.Metadata.Name
+	fields["version"] = res.Metadata.Version
+	fields["file"] = res.File
+	fields["metadata"] = field(value, "metadata")
+	fields["spec"] = field(value, "spec")
+	fields["environment"] = b.env.Value
+	if b.repoKinds == nil || b.repoKinds[res.Kind] {
+		// The repository-wide input keeps only what identifies a resource
+		// and its spec: documents and commands would stay in memory for the
+		// whole evaluation and make every garbage collection slower.
+		in.repo = b.object(maps.Clone(fields))
 	}
 	if res.Kind == model.KindImageRecipe || res.Kind == model.KindContainerRecipe {
-		extra["components"] = recipeComponents(repo, res)
+		fields["components"] = b.recipeComponents(res).Value
 	}
-	extraVal, err := ast.InterfaceToValue(extra)
-	if err != nil {
-		return docInput{err: fmt.Errorf("convert %s: %w", res.File, err)}
+	if res.Document != nil {
+		doc, err := plain(res.Document.Value)
+		if err != nil {
+			return docInput{err: fmt.Errorf("convert %s: %w", res.Document.File, err)}
+		}
+		if b.raw {
+			in.doc = b.object(doc)
+		}
+		steps, ok, err := stepIndex(res.Document.Value)
+		if err != nil {
+			return docInput{err: fmt.Errorf("convert %s: %w", res.Document.File, err)}
+		}
+		if ok {
+			fields["step_index"] = steps
+		}
+		cmds, index := extractCommands(res.Document.Value)
+		fields["document"] = doc
+		fields["commands"] = cmds
+		fields["command_index"] = index
+		fields["secret_candidates"] = secretCandidates(res.Document.Value)
 	}
-	items := func() [][2]*ast.Term {
-		return [][2]*ast.Term{
-			ast.Item(ast.StringTerm("id"), ast.StringTerm(res.ID())),
-			ast.Item(ast.StringTerm("kind"), ast.StringTerm(string(res.Kind))),
-			ast.Item(ast.StringTerm("name"), ast.StringTerm(res.Metadata.Name)),
-			ast.Item(ast.StringTerm("version"), ast.StringTerm(res.Metadata.Version)),
-			ast.Item(ast.StringTerm("file"), ast.StringTerm(res.File)),
-			ast.Item(ast.StringTerm("metadata"), get("metadata")),
-			ast.Item(ast.StringTerm("spec"), get("spec")),
+	in.kiln = b.object(fields)
+	return in
+}
+
+// plain returns v itself when it holds only plain YAML data, which
+// ast.LazyObject converts without error, and otherwise its conversion, so
+// that an unexpected value is an error here rather than a panic in OPA.
+func plain(v any) (any, error) {
+	if plainData(v, 0) {
+		return v, nil
+	}
+	return ast.InterfaceToValue(v)
+}
+
+// field is doc[key] of a plain or converted document; nil (null) when absent.
+func field(doc any, key string) any {
+	switch d := doc.(type) {
+	case map[string]any:
+		return d[key]
+	case ast.Object:
+		if t := d.Get(ast.StringTerm(key)); t != nil {
+			return t.Value
 		}
 	}
-	// The repository-wide input keeps only what identifies a resource and
-	// its spec: documents and commands would stay in memory for the whole
-	// evaluation and make every garbage collection slower.
-	slim := ast.NewObject(items()...)
-	slim.Insert(ast.StringTerm("environment"), ast.NewTerm(extraVal.(ast.Object).Get(ast.StringTerm("environment")).Value))
-	obj := ast.NewObject(items()...)
-	extraVal.(ast.Object).Foreach(func(k, v *ast.Term) { obj.Insert(k, v) })
-	if doc != nil {
-		obj.Insert(ast.StringTerm("document"), ast.NewTerm(doc))
-		obj.Insert(ast.StringTerm("commands"), ast.NewTerm(extractCommands(res.Document.Value)))
-		obj.Insert(ast.StringTerm("secret_candidates"), ast.NewTerm(secretCandidates(res.Document.Value)))
+	return nil
+}
+
+// object is the policy value of a plain or converted document: a lazy
+// object over a plain one, unless the builder is eager.
+func (b *inputBuilder) object(doc any) ast.Value {
+	if d, ok := doc.(map[string]any); ok && !b.eager {
+		return ast.LazyObject(d)
 	}
-	return docInput{kiln: obj, raw: raw, doc: doc, repo: slim}
+	// Plain data, or values already converted: this cannot fail.
+	return ast.MustInterfaceToValue(doc)
+}
+
+// plainData reports whether v holds only the types the YAML loader
+// produces, which ast.LazyObject converts without error.
+func plainData(v any, depth int) bool {
+	if depth > 10000 {
+		return false
+	}
+	switch x := v.(type) {
+	case nil, string, bool, int, int64, uint64, float64:
+		return true
+	case map[string]any:
+		for _, c := range x {
+			if !plainData(c, depth+1) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, c := range x {
+			if !plainData(c, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // recipeComponents lists a recipe's component references, each with the
 // repository component it resolves to, so rules can judge a recipe by what
 // its components are (a STIG hardening component, say).
-func recipeComponents(repo *model.Repository, res *model.Resource) []any {
+func (b *inputBuilder) recipeComponents(res *model.Resource) *ast.Term {
 	var refs []model.ComponentRef
 	switch s := res.Spec.(type) {
 	case *model.ImageRecipeSpec:
@@ -84,28 +219,51 @@ func recipeComponents(repo *model.Repository, res *model.Resource) []any {
 	case *model.ContainerRecipeSpec:
 		refs = s.Components
 	}
-	out := make([]any, 0, len(refs))
+	out := make([]*ast.Term, 0, len(refs))
 	for i, ref := range refs {
-		c := map[string]any{"index": i, "name": ref.Name, "version": ref.Version, "arn": ref.Arn, "resolved": nil}
-		if ref.Arn == "" && repo != nil {
-			if r := repo.Resolve(model.KindComponent, ref.Name, ref.Version); r != nil {
-				tags := map[string]any{}
-				for k, v := range r.Metadata.Tags {
-					tags[k] = v
-				}
-				resolved := map[string]any{
-					"id": r.ID(), "name": r.Metadata.Name, "version": r.Metadata.Version,
-					"description": r.Metadata.Description, "tags": tags, "file": r.File,
-				}
-				if cs, ok := r.Spec.(*model.ComponentSpec); ok {
-					resolved["platform"] = cs.Platform
-				}
-				c["resolved"] = resolved
+		resolved := ast.InternedNullTerm
+		if ref.Arn == "" && b.repo != nil {
+			if r := b.repo.Resolve(model.KindComponent, ref.Name, ref.Version); r != nil {
+				resolved = b.componentSummary(r)
 			}
 		}
-		out = append(out, c)
+		out = append(out, ast.ObjectTerm(
+			[2]*ast.Term{keyIndex, ast.InternedTerm(i)},
+			[2]*ast.Term{keyName, ast.StringTerm(ref.Name)},
+			[2]*ast.Term{keyVersion, ast.StringTerm(ref.Version)},
+			[2]*ast.Term{keyArn, ast.StringTerm(ref.Arn)},
+			[2]*ast.Term{keyResolved, resolved},
+		))
 	}
-	return out
+	return ast.ArrayTerm(out...)
+}
+
+// componentSummary is what a recipe's input says about a component it
+// uses, built once per component: recipes share components.
+func (b *inputBuilder) componentSummary(r *model.Resource) *ast.Term {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if t, ok := b.resolved[r]; ok {
+		return t
+	}
+	tags := make([][2]*ast.Term, 0, len(r.Metadata.Tags))
+	for _, k := range slices.Sorted(maps.Keys(r.Metadata.Tags)) {
+		tags = append(tags, [2]*ast.Term{ast.StringTerm(k), ast.StringTerm(r.Metadata.Tags[k])})
+	}
+	items := [][2]*ast.Term{
+		{keyID, ast.StringTerm(r.ID())},
+		{keyName, ast.StringTerm(r.Metadata.Name)},
+		{keyVersion, ast.StringTerm(r.Metadata.Version)},
+		{keyDescription, ast.StringTerm(r.Metadata.Description)},
+		{keyTags, ast.ObjectTerm(tags...)},
+		{keyFile, ast.StringTerm(r.File)},
+	}
+	if cs, ok := r.Spec.(*model.ComponentSpec); ok {
+		items = append(items, [2]*ast.Term{keyPlatform, ast.StringTerm(cs.Platform)})
+	}
+	t := ast.ObjectTerm(items...)
+	b.resolved[r] = t
+	return t
 }
 
 // mayHoldSecret reports whether s contains a fixed part of one of the
@@ -143,23 +301,21 @@ func secretCandidates(doc map[string]any) *ast.Array {
 				path = path[:len(path)-1]
 			}
 		case string:
-			if mayHoldSecret(x) {
-				{
-					p := make([]*ast.Term, len(path))
-					for i, e := range path {
-						if s, ok := e.(string); ok {
-							p[i] = ast.StringTerm(s)
-						} else {
-							p[i] = ast.IntNumberTerm(e.(int))
-						}
-					}
-					out = append(out, ast.ObjectTerm(
-						ast.Item(ast.StringTerm("path"), ast.ArrayTerm(p...)),
-						ast.Item(ast.StringTerm("value"), ast.StringTerm(x)),
-					))
-					return
+			if !mayHoldSecret(x) {
+				return
+			}
+			p := make([]*ast.Term, len(path))
+			for i, e := range path {
+				if s, ok := e.(string); ok {
+					p[i] = ast.StringTerm(s)
+				} else {
+					p[i] = ast.InternedTerm(e.(int))
 				}
 			}
+			out = append(out, ast.ObjectTerm(
+				[2]*ast.Term{keyPath, ast.ArrayTerm(p...)},
+				[2]*ast.Term{keyValue, ast.StringTerm(x)},
+			))
 		}
 	}
 	visit(doc)

@@ -5,20 +5,20 @@ package kiln.component
 
 import data.kiln.lib
 
-# Rules guard their regular expressions with a cheap substring test on the
-# lower-cased command: most commands mention none of the words, and OPA then
-# skips the expensive match.
+# Rules start from the commands that mention their words (lib.mentions,
+# indexed by kiln) and from the steps of their action (lib.by_action):
+# most commands mention none of the words and most steps are ExecuteBash, so
+# the expensive regular expressions and input checks see only the few that
+# can match.
 
-# The commands that mention a rule's words, computed once per document:
-# most commands mention none, and never reach the rules' regular
-# expressions.
-server_commands := {c | some c in lib.commands; some w in ["telnet", "rsh", "ftp"]; contains(c.lower, w)}
+# The commands that mention a rule's words, computed once per document.
+server_commands := {c | some w in ["telnet", "rsh", "ftp"]; some c in lib.mentions[w]}
 
-gpg_commands := {c | some c in lib.commands; some w in ["gpg", "signature", "unauthenticated"]; contains(c.lower, w)}
+gpg_commands := {c | some w in ["gpg", "signature", "unauthenticated"]; some c in lib.mentions[w]}
 
-selinux_commands := {c | some c in lib.commands; some w in ["enforc", "selinux"]; contains(c.lower, w)}
+selinux_commands := {c | some w in ["enforc", "selinux"]; some c in lib.mentions[w]}
 
-download_commands := {c | some c in lib.commands; some w in ["curl", "wget"]; contains(c.lower, w)}
+download_commands := {c | some w in ["curl", "wget"]; some c in lib.mentions[w]}
 
 # sshd_sets reports whether a command or a written line sets an sshd
 # option: both "sed -i 's/…/PermitRootLogin yes/'" (kiln keeps only the
@@ -38,7 +38,7 @@ sshd_sets(c, keyword, pattern) if {
 #   controls: ["RHEL-08-010550", "CIS Amazon Linux 2023: Ensure sshd PermitRootLogin is disabled"]
 #   remediation: Set "PermitRootLogin no" in sshd_config (or a drop-in under sshd_config.d).
 permit_root_login contains r if {
-	some c in lib.commands
+	some c in lib.mentions["permitrootlogin"]
 	sshd_sets(c, "permitrootlogin", `(?i)(^|[\s'"])PermitRootLogin\s+(yes|without-password|prohibit-password)\b`)
 	r := lib.command_result("sets PermitRootLogin to allow root logins over SSH", c)
 }
@@ -52,7 +52,7 @@ permit_root_login contains r if {
 #   controls: ["RHEL-08-020330", "CIS Amazon Linux 2023: Ensure sshd PermitEmptyPasswords is disabled"]
 #   remediation: Set "PermitEmptyPasswords no".
 permit_empty_passwords contains r if {
-	some c in lib.commands
+	some c in lib.mentions["permitemptypasswords"]
 	sshd_sets(c, "permitemptypasswords", `(?i)(^|[\s'"])PermitEmptyPasswords\s+yes\b`)
 	r := lib.command_result("sets PermitEmptyPasswords yes", c)
 }
@@ -66,7 +66,7 @@ permit_empty_passwords contains r if {
 #   controls: ["RHEL-08-010830", "CIS Amazon Linux 2023: Ensure sshd PermitUserEnvironment is disabled"]
 #   remediation: Set "PermitUserEnvironment no".
 permit_user_environment contains r if {
-	some c in lib.commands
+	some c in lib.mentions["permituserenvironment"]
 	sshd_sets(c, "permituserenvironment", `(?i)(^|[\s'"])PermitUserEnvironment\s+yes\b`)
 	r := lib.command_result("sets PermitUserEnvironment yes", c)
 }
@@ -80,7 +80,7 @@ permit_user_environment contains r if {
 #   controls: []
 #   remediation: Set "PasswordAuthentication no".
 password_authentication contains r if {
-	some c in lib.commands
+	some c in lib.mentions["passwordauthentication"]
 	sshd_sets(c, "passwordauthentication", `(?i)(^|[\s'"])PasswordAuthentication\s+yes\b`)
 	r := lib.command_result("sets PasswordAuthentication yes", c)
 }
@@ -94,17 +94,15 @@ password_authentication contains r if {
 #   controls: ["RHEL-08-030180", "CIS Amazon Linux 2023: Ensure auditd is installed", "CIS Amazon Linux 2023: Ensure auditd service is enabled and active"]
 #   remediation: Keep the audit package and the auditd service enabled.
 auditd_kept contains r if {
-	some c in lib.commands
+	some c in lib.mentions["audit"]
 	c.kind == "run"
-	contains(c.lower, "audit")
 	regex.match(`(?i)\b(yum|dnf|rpm|apt-get|apt|zypper)\b.*\s(remove|erase|purge|autoremove|-e)\s(.*\s)?audit(\.[a-z0-9_]+)?(\s|$)`, c.text)
 	r := lib.command_result("removes the audit package", c)
 }
 
 auditd_kept contains r if {
-	some c in lib.commands
+	some c in lib.mentions["auditd"]
 	c.kind == "run"
-	contains(c.lower, "auditd")
 	regex.match(`(?i)\b(systemctl|service|chkconfig)\b.*\b(disable|stop|mask|off)\b.*\bauditd\b|\b(systemctl)\s.*\bauditd\b.*\b(disable|stop|mask)\b`, c.text)
 	r := lib.command_result("stops or disables auditd", c)
 }
@@ -216,8 +214,7 @@ secret_parameter_default contains r if {
 #   controls: []
 #   remediation: Download over https.
 download_https contains r if {
-	some s in lib.steps
-	s.action == "WebDownload"
+	some s in lib.by_action["WebDownload"]
 	some [path, inp] in lib.step_inputs(s)
 	startswith(lower(object.get(inp, "source", "")), "http://")
 	r := lib.document_result(sprintf("downloads %s over plain http", [inp.source]), array.concat(path, ["source"]))
@@ -232,8 +229,7 @@ download_https contains r if {
 #   controls: []
 #   remediation: Add checksum and algorithm (SHA256) to the WebDownload input.
 download_checksum contains r if {
-	some s in lib.steps
-	s.action == "WebDownload"
+	some s in lib.by_action["WebDownload"]
 	some [path, inp] in lib.step_inputs(s)
 	object.get(inp, "checksum", "") == ""
 	r := lib.document_result(sprintf("download of %s has no checksum", [object.get(inp, "source", "")]), path)
@@ -248,8 +244,7 @@ download_checksum contains r if {
 #   controls: []
 #   remediation: Remove ignoreCertificateErrors; install the CA certificate if it is a private one.
 download_certificates contains r if {
-	some s in lib.steps
-	s.action == "WebDownload"
+	some s in lib.by_action["WebDownload"]
 	some [path, inp] in lib.step_inputs(s)
 	object.get(inp, "ignoreCertificateErrors", false) == true
 	r := lib.document_result("WebDownload ignores certificate errors", array.concat(path, ["ignoreCertificateErrors"]))
@@ -296,8 +291,8 @@ pipe_to_shell contains r if {
 #   controls: []
 #   remediation: Add expectedBucketOwner (the bucket's account id) to every S3Download/S3Upload input.
 s3_bucket_owner contains r if {
-	some s in lib.steps
-	s.action in {"S3Download", "S3Upload"}
+	some action in ["S3Download", "S3Upload"]
+	some s in lib.by_action[action]
 	some [path, inp] in lib.step_inputs(s)
 	object.get(inp, "expectedBucketOwner", "") == ""
 	r := lib.document_result(sprintf("%s without expectedBucketOwner", [s.action]), path)
@@ -312,8 +307,7 @@ s3_bucket_owner contains r if {
 #   controls: []
 #   remediation: Remove allowUnsignedInstaller and install a signed MSI.
 msi_signed contains r if {
-	some s in lib.steps
-	s.action == "InstallMSI"
+	some s in lib.by_action["InstallMSI"]
 	some [path, inp] in lib.step_inputs(s)
 	object.get(inp, "allowUnsignedInstaller", false) == true
 	r := lib.document_result("InstallMSI allows an unsigned installer", array.concat(path, ["allowUnsignedInstaller"]))

@@ -40,6 +40,25 @@ steps := [s |
 	}
 ]
 
+# by_action maps each action the built-in rules look at (indexed_actions)
+# to its steps (as in steps), so those rules never walk the other steps.
+# kiln builds it in Go (input.step_index); without it (a test's input, or a
+# document whose shape kiln leaves to Rego) it is computed here.
+by_action := input.step_index if {
+	input.step_index
+} else := {a: [s | some s in steps; s.action == a] | some a in indexed_actions}
+
+indexed_actions := {"WebDownload", "S3Download", "S3Upload", "InstallMSI"}
+
+# steps_doing(action) are the steps with any action, for rules about an
+# action that is not in indexed_actions.
+steps_doing(action) := ss if {
+	ss := by_action[action]
+} else := [s |
+	some s in steps
+	s.action == action
+]
+
 # step_inputs yields every input object of a step with its path: actions such
 # as WebDownload take a list of them, others a single object.
 step_inputs(s) := [[array.concat(s.path, ["inputs", i]), x] | some i, x in s.inputs] if is_array(s.inputs)
@@ -59,3 +78,27 @@ matches_any(value, patterns) if {
 # text, lower (text lower-cased, for cheap substring guards), kind, target,
 # path (to the command string in the document) and line (inside it).
 commands := object.get(input, "commands", [])
+
+# mentions maps each word the built-in rules look for in commands
+# (indexed_words) to the commands whose lower-cased text contains it, so
+# those rules' regular expressions only see the few commands that can
+# match. kiln builds it in Go (input.command_index); without it (a test's
+# input) it is computed here.
+mentions := input.command_index if {
+	input.command_index
+} else := {w: [c | some c in commands; contains(c.lower, w)] | some w in indexed_words}
+
+indexed_words := {
+	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
+	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
+	"enforc", "selinux", "curl", "wget",
+}
+
+# mentioning(word) are the commands that mention any word, for rules about
+# a word that is not in indexed_words.
+mentioning(word) := cs if {
+	cs := mentions[word]
+} else := [c |
+	some c in commands
+	contains(c.lower, word)
+]

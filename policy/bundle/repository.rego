@@ -2,6 +2,9 @@
 # is the whole repository: {"resources": [...], "environment": {...}} where
 # each resource has id, kind, name, version, file, metadata and spec (not
 # the documents and commands of the per-document input).
+# A rule lists the kinds it looks at in METADATA custom.input_kinds, and kiln
+# then leaves the other resources out of the input (when every rule of the
+# package has the list); without it the input holds every resource.
 # Results name the resource they are about ("resource": id).
 package kiln.repository
 
@@ -29,6 +32,7 @@ pipelines_using(name, recipe_field) := [p |
 # custom:
 #   id: KILN-INF-002
 #   severity: medium
+#   input_kinds: [InfrastructureConfiguration, ImagePipeline]
 #   controls: ["CIS AWS Foundations: Ensure that EC2 Metadata Service only allows IMDSv2"]
 #   remediation: >-
 #     Set spec.instanceMetadataOptions.httpPutResponseHopLimit to 1 for
