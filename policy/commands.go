@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"iter"
 	"regexp"
 	"strings"
 
@@ -413,31 +414,50 @@ func teeTarget(words []word) string {
 	return ""
 }
 
+// unquoted yields the index of every byte of s that stands outside quotes
+// and is not escaped: '…' is literal, "…" honours \", a backslash outside
+// quotes escapes the next byte. That is as much of the shell's quoting as
+// splitting and comment stripping need.
+func unquoted(s string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		var q byte
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case q != 0:
+				if c == q {
+					q = 0
+				} else if c == '\\' && q == '"' {
+					i++
+				}
+			case c == '\'' || c == '"':
+				q = c
+			case c == '\\':
+				i++
+			default:
+				if !yield(i) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // splitList splits a command line on unquoted ;, && and ||.
 func splitList(s string) []string {
 	var out []string
 	last := 0
-	var q byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case q != 0:
-			if c == q {
-				q = 0
-			} else if c == '\\' && q == '"' {
-				i++
-			}
-		case c == '\'' || c == '"':
-			q = c
-		case c == '\\':
-			i++
+	for i := range unquoted(s) {
+		if i < last {
+			continue // the second byte of && or ||
+		}
+		switch c := s[i]; {
 		case c == ';':
 			out = append(out, s[last:i])
 			last = i + 1
 		case (c == '&' || c == '|') && i+1 < len(s) && s[i+1] == c:
 			out = append(out, s[last:i])
 			last = i + 2
-			i++
 		}
 	}
 	return append(out, s[last:])
@@ -445,21 +465,8 @@ func splitList(s string) []string {
 
 // stripComment removes an unquoted # comment.
 func stripComment(s string) string {
-	var q byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case q != 0:
-			if c == q {
-				q = 0
-			} else if c == '\\' && q == '"' {
-				i++
-			}
-		case c == '\'' || c == '"':
-			q = c
-		case c == '\\':
-			i++
-		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == ';'):
+	for i := range unquoted(s) {
+		if s[i] == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t' || s[i-1] == ';') {
 			return s[:i]
 		}
 	}
