@@ -38,6 +38,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return runCheck(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "policy":
@@ -63,6 +65,7 @@ func usage(w io.Writer) {
 
 Usage:
   kiln check [flags] [DIR]     validate, check policies and (with --env) plan
+  kiln import --env NAME       write a repository from what Image Builder holds
   kiln serve [flags]           run the GitHub App
   kiln policy test [DIR…]      run Rego unit tests (OPA conventions)
   kiln version

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kiln-gitops/kiln/imagebuilder"
+	"github.com/kiln-gitops/kiln/model"
+)
+
+// runImport writes a kiln repository from what an environment's Image
+// Builder already holds, so a team adopts kiln without retyping its
+// definitions.
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("kiln import", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	envName := fl.String("env", "", "environment name (required)")
+	configPath := fl.String("config", "", "a .kiln.yaml that defines the environment")
+	account := fl.String("account", "", "AWS account id of the environment (without --config)")
+	region := fl.String("region", "", "AWS region of the environment (without --config)")
+	roleArn := fl.String("role-arn", "", "role to assume for the environment (without --config)")
+	assumeRole := fl.Bool("assume-role", true, "assume the environment's role (off: use the default credentials as they are)")
+	out := fl.String("out", "", "repository folder to write (default: the --config file's folder, else .)")
+	all := fl.Bool("all", false, "also import resources kiln already manages (tagged kiln:managed)")
+	force := fl.Bool("force", false, "overwrite files that exist (never .kiln.yaml)")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: kiln import --env NAME [--config DIR/.kiln.yaml | --account A --region R [--role-arn ARN]] [flags]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "kiln import: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fl.NArg() > 0 {
+		return fail("unexpected arguments %q", fl.Args())
+	}
+	if *envName == "" {
+		return fail("--env is required")
+	}
+	env, err := importEnvironment(*envName, *configPath, *account, *region, *roleArn)
+	if err != nil {
+		return fail("%v", err)
+	}
+	dir := *out
+	if dir == "" {
+		dir = "."
+		if *configPath != "" {
+			dir = filepath.Dir(*configPath)
+		}
+	}
+
+	cfg, err := awsConfig(ctx, env.Region)
+	if err != nil {
+		return fail("AWS credentials: %v", err)
+	}
+	clientEnv := env
+	if !*assumeRole {
+		clientEnv.RoleArn = ""
+	}
+	client, err := imagebuilder.ForEnvironment(ctx, cfg, clientEnv)
+	if err != nil {
+		return fail("%v", err)
+	}
+	exp, err := client.Export(ctx, imagebuilder.ExportOptions{All: *all})
+	if err != nil {
+		return fail("%v", err)
+	}
+	files, err := importFiles(exp.Resources)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfgPath := filepath.Join(dir, model.ConfigFile)
+	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) {
+		files = append(files, importFile{path: model.ConfigFile, data: configFile(env)})
+	}
+	if err := writeImport(dir, files, *force); err != nil {
+		return fail("%v", err)
+	}
+
+	for _, f := range files {
+		fmt.Fprintln(stdout, "wrote", filepath.Join(dir, filepath.FromSlash(f.path)))
+	}
+	managed := 0
+	for _, s := range exp.Skipped {
+		if strings.HasPrefix(s.Reason, "managed by kiln") {
+			managed++
+			continue
+		}
+		id := string(s.Kind) + "/" + s.Name
+		if s.Version != "" {
+			id += "@" + s.Version
+		}
+		fmt.Fprintf(stdout, "skipped %s: %s\n", id, s.Reason)
+	}
+	if managed > 0 {
+		fmt.Fprintf(stdout, "left out %d resources kiln already manages (--all imports them)\n", managed)
+	}
+	fmt.Fprintf(stdout, "imported %d resources from %s (%s, %s)\n", len(exp.Resources), env.Name, env.Account, env.Region)
+	return exitOK
+}
+
+// importEnvironment is the environment from the config file, or from the
+// flags when there is none.
+func importEnvironment(name, configPath, account, region, roleArn string) (model.Environment, error) {
+	if configPath != "" {
+		if account != "" || region != "" || roleArn != "" {
+			return model.Environment{}, errors.New("give either --config or --account/--region/--role-arn, not both")
+		}
+		b, err := os.ReadFile(configPath)
+		if err != nil {
+			return model.Environment{}, err
+		}
+		var cfg model.Config
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			return model.Environment{}, fmt.Errorf("%s: %w", configPath, err)
+		}
+		env, ok := cfg.Environments.Get(name)
+		if !ok {
+			return model.Environment{}, fmt.Errorf("%s has no environment %q", configPath, name)
+		}
+		return env, nil
+	}
+	if account == "" || region == "" {
+		return model.Environment{}, errors.New("give --config, or --account and --region")
+	}
+	return model.Environment{Name: name, Account: account, Region: region, RoleArn: roleArn, Branch: "main"}, nil
+}
+
+type importFile struct {
+	path string // slash-separated, relative to the repository
+	data []byte
+}
+
+// kindFolders is where each kind goes, as in examples/.
+var kindFolders = map[model.Kind]string{
+	model.KindComponent:                   "components",
+	model.KindImageRecipe:                 "recipes",
+	model.KindContainerRecipe:             "recipes",
+	model.KindInfrastructureConfiguration: "infrastructure",
+	model.KindDistributionConfiguration:   "distribution",
+	model.KindImagePipeline:               "pipelines",
+}
+
+// importFiles lays the resources out one file each: the newest version of
+// a name gets <name>.yaml, older ones <name>-<version>.yaml, and a
+// component's document sits beside it as <stem>.toe.yaml. res must be in
+// Export's order (kind, name, version), which makes the layout
+// deterministic.
+func importFiles(res []imagebuilder.Exported) ([]importFile, error) {
+	newest := map[string]string{} // kind/name → newest version
+	for _, e := range res {
+		newest[string(e.Resource.Kind)+"/"+e.Resource.Metadata.Name] = e.Resource.Metadata.Version
+	}
+	used := map[string]bool{}
+	var out []importFile
+	for _, e := range res {
+		r := e.Resource
+		stem := fileStem(r.Metadata.Name)
+		if r.Kind.Versioned() && newest[string(r.Kind)+"/"+r.Metadata.Name] != r.Metadata.Version {
+			stem += "-" + r.Metadata.Version
+		}
+		folder := kindFolders[r.Kind]
+		taken := func(s string) bool {
+			return used[path.Join(folder, s+".yaml")] || used[path.Join(folder, s+".toe.yaml")]
+		}
+		for i, base := 2, stem; taken(stem); i++ {
+			stem = fmt.Sprintf("%s-%d", base, i)
+		}
+		file := path.Join(folder, stem+".yaml")
+		used[file] = true
+		header := fmt.Sprintf("# Imported by kiln import from %s\n", e.Arn)
+		if r.Kind == model.KindComponent {
+			doc := path.Join(folder, stem+".toe.yaml")
+			used[doc] = true
+			spec := *r.Spec.(*model.ComponentSpec)
+			spec.Document = "./" + stem + ".toe.yaml"
+			spec.Data = ""
+			r.Spec = &spec
+			text := e.Document
+			if !strings.HasSuffix(text, "\n") {
+				text += "\n"
+			}
+			out = append(out, importFile{path: doc, data: []byte(text)})
+		}
+		data, err := resourceYAML(header, &r)
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", r.ID(), err)
+		}
+		out = append(out, importFile{path: file, data: data})
+	}
+	slices.SortFunc(out, func(a, b importFile) int { return strings.Compare(a.path, b.path) })
+	return out, nil
+}
+
+// fileStem is name as a file name: lowercase letters, digits, - and _.
+func fileStem(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, name)
+}
+
+// resourceYAML renders a resource in the file shape the loader reads. The
+// yaml encoder keeps struct field order and sorts map keys, so the same
+// resource always gives the same bytes.
+func resourceYAML(header string, r *model.Resource) ([]byte, error) {
+	doc := struct {
+		APIVersion string         `yaml:"apiVersion"`
+		Kind       model.Kind     `yaml:"kind"`
+		Metadata   model.Metadata `yaml:"metadata"`
+		Spec       any            `yaml:"spec"`
+	}{model.APIVersion, r.Kind, r.Metadata, r.Spec}
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// configFile is a .kiln.yaml with the one environment imported from.
+func configFile(env model.Environment) []byte {
+	type settings struct {
+		Account            string `yaml:"account"`
+		Region             string `yaml:"region"`
+		RoleArn            string `yaml:"roleArn,omitempty"`
+		Branch             string `yaml:"branch"`
+		Production         bool   `yaml:"production,omitempty"`
+		Prune              bool   `yaml:"prune,omitempty"`
+		SSMParameterPrefix string `yaml:"ssmParameterPrefix,omitempty"`
+		Drift              string `yaml:"drift,omitempty"`
+	}
+	branch := env.Branch
+	if branch == "" {
+		branch = "main"
+	}
+	doc := struct {
+		Environments map[string]settings `yaml:"environments"`
+	}{map[string]settings{env.Name: {Account: env.Account, Region: env.Region, RoleArn: env.RoleArn, Branch: branch,
+		Production: env.Production, Prune: env.Prune, SSMParameterPrefix: env.SSMParameterPrefix, Drift: env.Drift}}}
+	var buf bytes.Buffer
+	buf.WriteString("# Repository settings written by kiln import; see kiln's README for policy and bake settings.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	_ = enc.Encode(doc) // plain strings and bools always encode
+	_ = enc.Close()
+	return buf.Bytes()
+}
+
+// writeImport writes every file, or none when one exists already and
+// force is off.
+func writeImport(dir string, files []importFile, force bool) error {
+	if !force {
+		var exist []string
+		for _, f := range files {
+			p := filepath.Join(dir, filepath.FromSlash(f.path))
+			if _, err := os.Lstat(p); err == nil {
+				exist = append(exist, p)
+			}
+		}
+		if len(exist) > 0 {
+			return fmt.Errorf("refusing to overwrite %s (--force overwrites)", strings.Join(exist, ", "))
+		}
+	}
+	// Writing through os.Root keeps every file inside dir, even where a
+	// symlink in the tree points elsewhere.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, f := range files {
+		if err := root.MkdirAll(path.Dir(f.path), 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", path.Dir(f.path), err)
+		}
+		if err := root.WriteFile(f.path, f.data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, filepath.FromSlash(f.path)), err)
+		}
+	}
+	return nil
+}
