@@ -81,6 +81,11 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 		_ = req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Output: report.CheckOutput{Title: "Apply failed, retrying", Summary: err.Error()}})
 		return fmt.Errorf("apply %s: %w", req.env.Name, err)
 	}
+	// Drift detection compares this environment with its branch from now
+	// on (when .kiln.yaml asks for it).
+	if err := rememberDriftTarget(ctx, d.State, req.repo, req.env); err != nil {
+		return err
+	}
 	summary := fmt.Sprintf("Applied to %s: %d created, %d updated, %d deleted, %d unchanged.", req.env.Name, len(out.Created), len(out.Updated), len(out.Deleted), len(out.Unchanged))
 
 	if len(pipelines) == 0 {

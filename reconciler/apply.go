@@ -17,6 +17,11 @@ import (
 type ApplyMeta struct {
 	Repo   string // owner/name
 	Commit string
+	// Round distinguishes applies of the same commit that must not be
+	// taken for retries of each other: a drift correction repeating an
+	// earlier one after the same tampering. Empty for merges, whose
+	// retries must be idempotent.
+	Round string
 }
 
 // Outcome is what an apply did.
@@ -122,7 +127,7 @@ func createToken(env string, c Change, meta ApplyMeta) string {
 // would make the service skip a roll forward after a roll back (it answers
 // a known token with the first result and does nothing).
 func updateToken(env string, c Change, meta ApplyMeta) string {
-	return ClientToken(env, string(c.Kind), c.Name, "update", c.Live.Digest, c.Digest, meta.Commit)
+	return ClientToken(env, string(c.Kind), c.Name, "update", c.Live.Digest, c.Digest, meta.Commit, meta.Round)
 }
 
 // ErrInUse is what an ImageBuilder's Delete wraps when the resource is still

@@ -43,6 +43,9 @@ type Config struct {
 	BakePoll       time.Duration `yaml:"bake-poll"`
 	BakeBackoffMin time.Duration `yaml:"bake-backoff-min"`
 	BakeBackoffMax time.Duration `yaml:"bake-backoff-max"`
+	// DriftInterval is how often the production branches' heads are
+	// compared with Image Builder in environments with drift detection on.
+	DriftInterval time.Duration `yaml:"drift-interval"`
 	// RetryAfter is the first retry delay of a failed job (doubling);
 	// JobTimeout is how long a job may run before another worker may take
 	// it over, which is also how soon work is resumed after a crash.
@@ -60,6 +63,7 @@ const (
 	DefaultBakePoll       = 5 * time.Second
 	DefaultBakeBackoffMin = 15 * time.Second
 	DefaultBakeBackoffMax = 5 * time.Minute
+	DefaultDriftInterval  = 10 * time.Minute
 	DefaultRetryAfter     = 5 * time.Second
 	DefaultJobTimeout     = 5 * time.Minute
 )
@@ -69,7 +73,8 @@ func DefaultConfig() Config {
 	return Config{
 		GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers,
 		BakePoll: DefaultBakePoll, BakeBackoffMin: DefaultBakeBackoffMin, BakeBackoffMax: DefaultBakeBackoffMax,
-		RetryAfter: DefaultRetryAfter, JobTimeout: DefaultJobTimeout,
+		DriftInterval: DefaultDriftInterval,
+		RetryAfter:    DefaultRetryAfter, JobTimeout: DefaultJobTimeout,
 	}
 }
 
@@ -119,6 +124,7 @@ func settings() []setting {
 		{"bake-poll", "KILN_BAKE_POLL", "how often bake tracking looks for bakes that are due", dur(func(c *Config) *time.Duration { return &c.BakePoll })},
 		{"bake-backoff-min", "KILN_BAKE_BACKOFF_MIN", "first interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMin })},
 		{"bake-backoff-max", "KILN_BAKE_BACKOFF_MAX", "longest interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMax })},
+		{"drift-interval", "KILN_DRIFT_INTERVAL", "how often environments with drift detection are compared with their branch", dur(func(c *Config) *time.Duration { return &c.DriftInterval })},
 		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
 		{"job-timeout", "KILN_JOB_TIMEOUT", "how long a job may run before it is handed to another worker", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
 	}
@@ -276,6 +282,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("bake_poll", c.BakePoll),
 		slog.Duration("bake_backoff_min", c.BakeBackoffMin),
 		slog.Duration("bake_backoff_max", c.BakeBackoffMax),
+		slog.Duration("drift_interval", c.DriftInterval),
 		slog.Duration("retry_after", c.RetryAfter),
 		slog.Duration("job_timeout", c.JobTimeout),
 	)

@@ -82,7 +82,20 @@ workers: 2
 				c.BakeBackoffMax, c.BakePoll, c.RetryAfter = time.Minute, 250*time.Millisecond, 2*time.Second
 			}),
 		},
+		{
+			name: "drift interval",
+			env:  map[string]string{"KILN_DRIFT_INTERVAL": "300ms"},
+			want: with(func(c *Config) { c.DriftInterval = 300 * time.Millisecond }),
+		},
+		{
+			name: "drift interval flag over env",
+			args: []string{"--drift-interval", "1h"},
+			env:  map[string]string{"KILN_DRIFT_INTERVAL": "300ms"},
+			want: with(func(c *Config) { c.DriftInterval = time.Hour }),
+		},
+		{name: "drift interval in file", args: []string{"--config", writeFile(t, "drift.yaml", "drift-interval: 30m\n")}, want: with(func(c *Config) { c.DriftInterval = 30 * time.Minute })},
 		{name: "bad duration", env: map[string]string{"KILN_JOB_TIMEOUT": "soon"}, wantErr: "KILN_JOB_TIMEOUT"},
+		{name: "zero drift interval", args: []string{"--drift-interval", "0s"}, wantErr: "--drift-interval"},
 		{name: "unknown key in file", args: []string{"--config", writeFile(t, "bad.yaml", "listen: :1\nwebhook_secret: x\n")}, wantErr: "line 2: field webhook_secret not found"},
 		{name: "file is not YAML", args: []string{"--config", writeFile(t, "bad2.yaml", "listen: [\n")}, wantErr: "bad2.yaml"},
 		{name: "missing file", args: []string{"--config", "/nonexistent/kiln.yaml"}, wantErr: "no such file"},
@@ -191,5 +204,11 @@ func TestConfigNeverPrintsSecret(t *testing.T) {
 		if strings.Contains(s, c.WebhookSecret) || strings.Contains(s, "hunter2") {
 			t.Fatalf("printed configuration shows a secret: %s", s)
 		}
+	}
+}
+
+func TestDefaultDriftInterval(t *testing.T) {
+	if got := DefaultConfig().DriftInterval; got != 10*time.Minute {
+		t.Fatalf("default drift interval = %v, want 10m", got)
 	}
 }

@@ -97,6 +97,13 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	defer func() { stopTracking(); wg.Wait() }()
 	if deps.Environments != nil {
 		wg.Go(func() { tracker.Run(trackCtx, cfg.BakePoll) })
+		// Environments whose .kiln.yaml sets drift: warn or correct are
+		// compared with their branch's head on every interval.
+		drift := &job.DriftChecker{Deps: &job.Deps{
+			GitHub: deps.GitHub, Fetch: deps.Fetch, Checker: deps.Checker, Environments: deps.Environments,
+			State: deps.State, Log: log.With("component", "drift"), Now: deps.Now,
+		}}
+		wg.Go(func() { drift.Run(trackCtx, cfg.DriftInterval) })
 	}
 
 	var handlers []webhook.EventHandler
