@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -58,6 +60,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "kiln: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return exitUsage
+}
+
+// parseFlags parses a command's flags. When it returns false the command
+// exits with code: 0 after -h, 2 on a usage error (the flag package has
+// already said why).
+func parseFlags(fl *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return exitOK, true
 }
 
 func usage(w io.Writer) {
