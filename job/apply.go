@@ -60,7 +60,7 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	}
 	plan := reconciler.Build(req.env, req.res.Head, actual)
 	if plan.HasErrors() {
-		return fail("Not applied: the plan has errors", report.PlanMarkdown([]report.PlanSection{check.Section(plan)}))
+		return fail("Not applied: the plan has errors", planText(plan))
 	}
 	pipelines := req.pipelines
 	if len(pipelines) == 0 && req.bake {
@@ -89,10 +89,8 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	summary := fmt.Sprintf("Applied to %s: %d created, %d updated, %d deleted, %d unchanged.", req.env.Name, len(out.Created), len(out.Updated), len(out.Deleted), len(out.Unchanged))
 
 	if len(pipelines) == 0 {
-		return req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: summary + " Nothing to bake.", Summary: summary, Text: report.PlanMarkdown([]report.PlanSection{check.Section(plan)})}})
+		return req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: summary + " Nothing to bake.", Summary: summary, Text: planText(plan)}})
 	}
-	slices.Sort(pipelines)
-	pipelines = slices.Compact(pipelines)
 	store := BakeStore{d.State}
 	var started []reconciler.BakeRecord
 	for _, p := range pipelines {
@@ -112,6 +110,11 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	u := bakeCheckRun(req.env.Name, started)
 	u.Output.Summary = summary + "\n\n" + u.Output.Summary
 	return req.gh.UpdateCheckRun(ctx, id, name, u)
+}
+
+// planText is one environment's plan as check-run markdown.
+func planText(plan *reconciler.Plan) string {
+	return report.PlanMarkdown([]report.PlanSection{check.Section(plan)})
 }
 
 // pipelineNames lists the repository's pipelines.

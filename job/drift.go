@@ -154,7 +154,7 @@ func driftReport(plan *reconciler.Plan, changes []reconciler.Change, commit stri
 	title := fmt.Sprintf("Drift in %s: %d resource(s) differ from %s", env, len(changes), shortCommit(commit))
 	summary := title + ".\n\n" + bulletList(changes)
 	return CheckRunUpdate{Conclusion: "neutral", Output: report.CheckOutput{
-		Title: title, Summary: summary, Text: report.PlanMarkdown([]report.PlanSection{check.Section(plan)}),
+		Title: title, Summary: summary, Text: planText(plan),
 	}}
 }
 
@@ -320,7 +320,7 @@ func (c *DriftChecker) checkTarget(ctx context.Context, t DriftTarget) error {
 // correction took.
 func (c *DriftChecker) correct(ctx context.Context, ib reconciler.ImageBuilder, res *check.Result, plan *reconciler.Plan, changes []reconciler.Change, repo Repo, commit string) (CheckRunUpdate, []reconciler.Change, bool, error) {
 	env := plan.Environment.Name
-	text := report.PlanMarkdown([]report.PlanSection{check.Section(plan)})
+	text := planText(plan)
 	notCorrected := func(title, why string) CheckRunUpdate {
 		return CheckRunUpdate{Conclusion: "failure", Output: report.CheckOutput{Title: title, Summary: title + "\n\n" + why + "\n\n" + bulletList(changes), Text: text}}
 	}

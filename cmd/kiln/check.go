@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -180,22 +181,13 @@ func gitRoot(dir string) (string, error) {
 func readPolicyDirs(dirs []string) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, d := range dirs {
-		err := filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if e.IsDir() || !strings.HasSuffix(p, ".rego") {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			out[filepath.ToSlash(p)] = b
-			return nil
-		})
+		files, err := policy.ReadFiles(os.DirFS(d), ".")
 		if err != nil {
 			return nil, fmt.Errorf("--policy %s: %w", d, err)
+		}
+		// Keys keep the folder, so compile errors name the file as given.
+		for p, src := range files {
+			out[path.Join(filepath.ToSlash(d), p)] = src
 		}
 	}
 	return out, nil
