@@ -9,6 +9,8 @@ import (
 	ib "github.com/aws/aws-sdk-go-v2/service/imagebuilder"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // Image states as Image Builder reports them.
@@ -26,14 +28,9 @@ const (
 	StateDeleted      = "DELETED"
 )
 
-// Terminal reports whether an image in state will not change any more.
-func Terminal(state string) bool {
-	switch state {
-	case StateAvailable, StateFailed, StateCancelled, StateDeprecated, StateDeleted:
-		return true
-	}
-	return false
-}
+// Terminal reports whether an image in state will not change any more; the
+// reconciler owns the list, this adapter only names it for its callers.
+func Terminal(state string) bool { return reconciler.Image{State: state}.Terminal() }
 
 // Image is a bake as Image Builder reports it.
 type Image struct {
