@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kiln-gitops/kiln/server"
 )
 
 // commandPaths are the arguments that name every command of kiln's tree,
@@ -256,6 +258,16 @@ func TestNoCommand(t *testing.T) {
 		code, out, errOut := kiln(t, args...)
 		if code != exitUsage || out != "" || !strings.Contains(errOut, "Available Commands:") {
 			t.Errorf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+		}
+	}
+}
+
+// TestServeBoolFlag: a yes/no setting is a flag that needs no value.
+func TestServeBoolFlag(t *testing.T) {
+	for _, args := range [][]string{{"--admin-on-main"}, {"--admin-on-main=true"}} {
+		cfg, err := server.LoadConfig(args, func(string) string { return "" })
+		if err != nil || !cfg.AdminOnMain {
+			t.Errorf("%v: %v, admin on main %v", args, err, cfg.AdminOnMain)
 		}
 	}
 }

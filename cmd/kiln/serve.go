@@ -53,6 +53,9 @@ func runServe(ctx context.Context, cfg server.Config, stdout io.Writer) error {
 		return usageErrorf("refusing to start:\n%v", err)
 	}
 	log := server.NewLogger(stdout, slog.LevelInfo)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("kiln serve stopped", "err", err)
 		return &exitError{code: exitFindings}
@@ -127,11 +130,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		handlers = append(handlers, h)
 	}
 	return srv.Serve(ctx, server.ServeOptions{
-		Handlers: handlers,
-		GitHubReady: func(ctx context.Context) error {
-			_, _, err := clients.App().Apps.Get(ctx, "")
-			return err
-		},
+		Handlers:    handlers,
+		GitHubReady: clients.Reachable,
 	})
 }
 
