@@ -57,8 +57,9 @@ type Config struct {
 	// compared with Image Builder in environments with drift detection on.
 	DriftInterval time.Duration `yaml:"drift-interval"`
 	// RetryAfter is the first retry delay of a failed job (doubling);
-	// JobTimeout is how long a job may run before another worker may take
-	// it over, which is also how soon work is resumed after a crash.
+	// JobTimeout bounds one attempt of a job: past it the attempt is
+	// cancelled and retried. A crashed worker's jobs resume sooner, within
+	// the queue's ack wait, since live workers keep extending their lease.
 	RetryAfter time.Duration `yaml:"retry-after"`
 	JobTimeout time.Duration `yaml:"job-timeout"`
 }
@@ -150,7 +151,7 @@ func settings() []setting {
 		{"bake-backoff-max", "KILN_BAKE_BACKOFF_MAX", "longest interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMax })},
 		{"drift-interval", "KILN_DRIFT_INTERVAL", "how often environments with drift detection are compared with their branch", dur(func(c *Config) *time.Duration { return &c.DriftInterval })},
 		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
-		{"job-timeout", "KILN_JOB_TIMEOUT", "how long a job may run before it is handed to another worker", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
+		{"job-timeout", "KILN_JOB_TIMEOUT", "how long one attempt of a job may run before it is cancelled and retried", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
 	}
 }
 

@@ -74,8 +74,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		return err
 	}
 	srv, err := server.New(ctx, cfg, log, server.Options{Metrics: metrics, Queue: queue.Config{
-		AckWait: cfg.JobTimeout,
-		Backoff: []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
+		JobTimeout: cfg.JobTimeout,
+		Backoff:    []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
 	}})
 	if err != nil {
 		return err
