@@ -145,7 +145,7 @@ func pemFile(t *testing.T, typ string, der []byte) string {
 // validConfig is a configuration that passes Validate.
 func validConfig(t *testing.T) Config {
 	return Config{AppID: 1, PrivateKeyFile: pemFile(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(testKey(t))),
-		WebhookSecret: "s3cr3t-value", GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: t.TempDir(), Workers: 1}
+		WebhookSecret: "s3cr3t-value-of-16+", GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: t.TempDir(), Workers: 1}
 }
 
 func TestValidate(t *testing.T) {

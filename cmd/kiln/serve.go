@@ -37,6 +37,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	log := server.NewLogger(stdout, slog.LevelInfo)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("kiln serve stopped", "err", err)
 		return exitFindings
@@ -55,8 +58,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		return err
 	}
 	srv, err := server.New(ctx, cfg, log, server.Options{Metrics: metrics, Queue: queue.Config{
-		AckWait: cfg.JobTimeout,
-		Backoff: []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
+		JobTimeout: cfg.JobTimeout,
+		Backoff:    []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
 	}})
 	if err != nil {
 		return err
@@ -111,11 +114,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		handlers = append(handlers, h)
 	}
 	return srv.Serve(ctx, server.ServeOptions{
-		Handlers: handlers,
-		GitHubReady: func(ctx context.Context) error {
-			_, _, err := clients.App().Apps.Get(ctx, "")
-			return err
-		},
+		Handlers:    handlers,
+		GitHubReady: clients.Reachable,
 	})
 }
 
