@@ -38,11 +38,17 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(all, f) {
 		return f, nil
 	}
+	return "", fmt.Errorf("unknown output format %q: want one of %s", s, strings.Join(FormatNames(), ", "))
+}
+
+// FormatNames are the formats' names, for help texts and completion.
+func FormatNames() []string {
+	all := Formats()
 	names := make([]string, len(all))
 	for i, f := range all {
 		names[i] = string(f)
 	}
-	return "", fmt.Errorf("unknown output format %q: want one of %s", s, strings.Join(names, ", "))
+	return names
 }
 
 // Result is what one `kiln check` run found.
