@@ -155,7 +155,7 @@ func (e *environments) open(ctx context.Context, env model.Environment) (reconci
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c, ok := e.clients[env]; ok {
-		return imagebuilder.Environment{Client: c}, nil
+		return c, nil
 	}
 	c, err := imagebuilder.ForEnvironment(ctx, e.base, env, imagebuilder.WithLogger(e.log))
 	if err != nil {
@@ -165,5 +165,5 @@ func (e *environments) open(ctx context.Context, env model.Environment) (reconci
 		e.clients = map[model.Environment]*imagebuilder.Client{}
 	}
 	e.clients[env] = c
-	return imagebuilder.Environment{Client: c}, nil
+	return c, nil
 }
