@@ -175,9 +175,11 @@ func exampleFiles(t testing.TB) map[string]string {
 
 // kilnProcess is one running `kiln serve`.
 type kilnProcess struct {
-	cmd  *exec.Cmd
-	addr string
-	done chan struct{}
+	cmd *exec.Cmd
+	// addr is the webhook listener, admin the /healthz, /readyz and
+	// /metrics one.
+	addr, admin string
+	done        chan struct{}
 }
 
 func freeAddr(t testing.TB) string {
@@ -193,7 +195,7 @@ func freeAddr(t testing.TB) string {
 
 // env is the environment kiln runs with: nothing inherited but PATH, so
 // no AWS files or variables of the machine leak in.
-func (w *world) env(addr string) []string {
+func (w *world) env(addr, admin string) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + w.home,
@@ -202,6 +204,7 @@ func (w *world) env(addr string) []string {
 		"KILN_WEBHOOK_SECRET=" + string(w.secret),
 		"KILN_GITHUB_URL=" + w.gh.URL + "/",
 		"KILN_LISTEN=" + addr,
+		"KILN_ADMIN_LISTEN=" + admin,
 		"KILN_DATA_DIR=" + w.dataDir,
 		"KILN_WORKERS=2",
 		"KILN_BAKE_POLL=100ms",
@@ -231,15 +234,15 @@ func awsEnv(ib *ibtest.Server) []string {
 // start runs `kiln serve` and waits until /readyz answers 200.
 func (w *world) start() *kilnProcess {
 	w.t.Helper()
-	addr := freeAddr(w.t)
+	addr, admin := freeAddr(w.t), freeAddr(w.t)
 	logs := &syncBuffer{}
 	cmd := exec.Command(kilnBin, "serve")
-	cmd.Env = w.env(addr)
+	cmd.Env = w.env(addr, admin)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		w.t.Fatalf("start kiln: %v", err)
 	}
-	p := &kilnProcess{cmd: cmd, addr: addr, done: make(chan struct{})}
+	p := &kilnProcess{cmd: cmd, addr: addr, admin: admin, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	w.mu.Lock()
 	w.kiln = p
@@ -253,7 +256,7 @@ func (w *world) start() *kilnProcess {
 			w.t.Fatalf("kiln serve exited before it was ready: %v\n%s", cmd.ProcessState, logs.String())
 		default:
 		}
-		resp, err := http.Get("http://" + addr + "/readyz")
+		resp, err := http.Get("http://" + admin + "/readyz")
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -301,13 +304,18 @@ func (w *world) stop() {
 	}
 }
 
-func (w *world) addr() string {
+func (w *world) addr() string { return w.process().addr }
+
+// adminAddr is the running kiln's admin listener.
+func (w *world) adminAddr() string { return w.process().admin }
+
+func (w *world) process() *kilnProcess {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.kiln == nil {
 		w.t.Fatal("kiln is not running")
 	}
-	return w.kiln.addr
+	return w.kiln
 }
 
 // delivery is one webhook delivery, signed.
@@ -380,7 +388,7 @@ func (w *world) waitFor(timeout time.Duration, what string, cond func() bool, st
 // contain every given label="value" pair.
 func (w *world) metric(name string, labels ...string) float64 {
 	w.t.Helper()
-	resp, err := http.Get("http://" + w.addr() + "/metrics")
+	resp, err := http.Get("http://" + w.adminAddr() + "/metrics")
 	if err != nil {
 		w.t.Fatalf("GET /metrics: %v", err)
 	}

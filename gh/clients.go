@@ -54,6 +54,7 @@ type Clients struct {
 	base     *url.URL
 	appTr    *ghinstallation.AppsTransport
 	app      *github.Client
+	reach    *reachability
 	mu       sync.Mutex
 	installs map[int64]*installation
 }
@@ -88,13 +89,14 @@ func New(cfg Config) (*Clients, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.Retry = cfg.Retry.withDefaults()
-	appTr, err := ghinstallation.NewAppsTransport(newRetryTransport(cfg), cfg.AppID, cfg.PrivateKey)
+	reach := &reachability{}
+	appTr, err := ghinstallation.NewAppsTransport(newRetryTransport(cfg, reach), cfg.AppID, cfg.PrivateKey)
 	if err != nil {
 		// The error names the problem with the key, never its content.
 		return nil, fmt.Errorf("github: app private key: %w", err)
 	}
 	appTr.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	c := &Clients{cfg: cfg, base: base, appTr: appTr, installs: map[int64]*installation{}}
+	c := &Clients{cfg: cfg, base: base, appTr: appTr, reach: reach, installs: map[int64]*installation{}}
 	c.app = c.newClient(appTr)
 	return c, nil
 }
@@ -119,7 +121,7 @@ func (c *Clients) installation(id int64) (*installation, error) {
 		return in, nil
 	}
 	// Each installation has its own rate limit, so its own retry state.
-	tr, err := ghinstallation.New(newRetryTransport(c.cfg), c.cfg.AppID, id, c.cfg.PrivateKey)
+	tr, err := ghinstallation.New(newRetryTransport(c.cfg, c.reach), c.cfg.AppID, id, c.cfg.PrivateKey)
 	if err != nil {
 		return nil, fmt.Errorf("github: installation %d: %w", id, err)
 	}

@@ -59,18 +59,19 @@ type retryTransport struct {
 	next     http.RoundTripper
 	policy   RetryPolicy
 	observer Observer
+	reach    *reachability
 	log      *slog.Logger
 
 	mu           sync.Mutex
 	blockedUntil time.Time // primary quota spent until then
 }
 
-func newRetryTransport(cfg Config) *retryTransport {
+func newRetryTransport(cfg Config, reach *reachability) *retryTransport {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &retryTransport{next: cfg.Transport, policy: cfg.Retry.withDefaults(), observer: cfg.Observer, log: log}
+	return &retryTransport{next: cfg.Transport, policy: cfg.Retry.withDefaults(), observer: cfg.Observer, reach: reach, log: log}
 }
 
 // RateLimitError is returned when GitHub asks kiln to wait longer than
@@ -121,6 +122,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		}
 		t.observe(op, resp.StatusCode)
+		t.reach.saw(resp.StatusCode)
 		t.noteRateLimit(resp)
 		wait, retry, err := t.classify(resp, attempt, op)
 		if err != nil || !retry || attempt >= t.policy.Attempts {

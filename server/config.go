@@ -9,16 +9,17 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -27,10 +28,19 @@ type Config struct {
 	AppID          int64  `yaml:"github-app-id"`
 	PrivateKeyFile string `yaml:"github-private-key-file"`
 	WebhookSecret  string `yaml:"webhook-secret"`
+	// WebhookSecretFile holds the webhook secret (a mounted Secret);
+	// LoadConfig reads it into WebhookSecret.
+	WebhookSecretFile string `yaml:"webhook-secret-file"`
 	// GitHubURL is the REST base URL; GitHub Enterprise Server's is
 	// https://HOST/api/v3/.
 	GitHubURL string `yaml:"github-url"`
 	Listen    string `yaml:"listen"`
+	// AdminListen serves /healthz, /readyz and /metrics; loopback by
+	// default, so the webhook port facing the internet offers nothing else.
+	// Empty: no admin listener.
+	AdminListen string `yaml:"admin-listen"`
+	// AdminOnMain also serves the admin endpoints on Listen.
+	AdminOnMain bool `yaml:"admin-on-main"`
 	// DataDir holds the embedded JetStream store (the queue and kiln's
 	// durable state). Relative paths are relative to the working directory.
 	DataDir string `yaml:"data-dir"`
@@ -47,16 +57,21 @@ type Config struct {
 	// compared with Image Builder in environments with drift detection on.
 	DriftInterval time.Duration `yaml:"drift-interval"`
 	// RetryAfter is the first retry delay of a failed job (doubling);
-	// JobTimeout is how long a job may run before another worker may take
-	// it over, which is also how soon work is resumed after a crash.
+	// JobTimeout bounds one attempt of a job: past it the attempt is
+	// cancelled and retried. A crashed worker's jobs resume sooner, within
+	// the queue's ack wait, since live workers keep extending their lease.
 	RetryAfter time.Duration `yaml:"retry-after"`
 	JobTimeout time.Duration `yaml:"job-timeout"`
 }
+
+// MinWebhookSecret is the shortest webhook secret kiln accepts, in bytes.
+const MinWebhookSecret = 16
 
 // Defaults.
 const (
 	DefaultGitHubURL = "https://api.github.com/"
 	DefaultListen    = ":8080"
+	DefaultAdmin     = "127.0.0.1:9090"
 	DefaultDataDir   = "data"
 	DefaultWorkers   = 4
 
@@ -71,7 +86,7 @@ const (
 // DefaultConfig is the configuration before files, environment and flags.
 func DefaultConfig() Config {
 	return Config{
-		GitHubURL: DefaultGitHubURL, Listen: DefaultListen, DataDir: DefaultDataDir, Workers: DefaultWorkers,
+		GitHubURL: DefaultGitHubURL, Listen: DefaultListen, AdminListen: DefaultAdmin, DataDir: DefaultDataDir, Workers: DefaultWorkers,
 		BakePoll: DefaultBakePoll, BakeBackoffMin: DefaultBakeBackoffMin, BakeBackoffMax: DefaultBakeBackoffMax,
 		DriftInterval: DefaultDriftInterval,
 		RetryAfter:    DefaultRetryAfter, JobTimeout: DefaultJobTimeout,
@@ -109,8 +124,18 @@ func settings() []setting {
 		}},
 		{"github-private-key-file", "KILN_GITHUB_PRIVATE_KEY_FILE", "PEM file with the GitHub App's private key", str(func(c *Config) *string { return &c.PrivateKeyFile })},
 		{"webhook-secret", "KILN_WEBHOOK_SECRET", "webhook secret (prefer the environment variable: flags show in ps)", str(func(c *Config) *string { return &c.WebhookSecret })},
+		{"webhook-secret-file", "KILN_WEBHOOK_SECRET_FILE", "file holding the webhook secret", str(func(c *Config) *string { return &c.WebhookSecretFile })},
 		{"github-url", "KILN_GITHUB_URL", "GitHub REST base URL (GitHub Enterprise Server: https://HOST/api/v3/)", str(func(c *Config) *string { return &c.GitHubURL })},
 		{"listen", "KILN_LISTEN", "HTTP listen address", str(func(c *Config) *string { return &c.Listen })},
+		{"admin-listen", "KILN_ADMIN_LISTEN", "listen address of /healthz, /readyz and /metrics (empty: none)", str(func(c *Config) *string { return &c.AdminListen })},
+		{"admin-on-main", "KILN_ADMIN_ON_MAIN", "also serve /healthz, /readyz and /metrics on the webhook listener (true or false)", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("not true or false: %q", v)
+			}
+			c.AdminOnMain = b
+			return nil
+		}},
 		{"data-dir", "KILN_DATA_DIR", "directory of the embedded queue and state", str(func(c *Config) *string { return &c.DataDir })},
 		{"nats-url", "KILN_NATS_URL", "external NATS URL (empty: embedded NATS in the data dir)", str(func(c *Config) *string { return &c.NATSURL })},
 		{"workers", "KILN_WORKERS", "jobs handled in parallel", func(c *Config, v string) error {
@@ -126,33 +151,53 @@ func settings() []setting {
 		{"bake-backoff-max", "KILN_BAKE_BACKOFF_MAX", "longest interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMax })},
 		{"drift-interval", "KILN_DRIFT_INTERVAL", "how often environments with drift detection are compared with their branch", dur(func(c *Config) *time.Duration { return &c.DriftInterval })},
 		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
-		{"job-timeout", "KILN_JOB_TIMEOUT", "how long a job may run before it is handed to another worker", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
+		{"job-timeout", "KILN_JOB_TIMEOUT", "how long one attempt of a job may run before it is cancelled and retried", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
 	}
 }
 
-// LoadConfig reads the configuration from args (flags, without the program
-// and command name), the environment and an optional YAML file (--config or
-// KILN_CONFIG) with the flags' names as keys. Flags win over the environment,
-// the environment over the file, the file over the defaults. The result is
-// not validated: call Validate.
-func LoadConfig(args []string, getenv func(string) string) (Config, error) {
-	fs := flag.NewFlagSet("kiln serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	configFile := fs.String("config", "", "YAML configuration file (env KILN_CONFIG)")
-	sets := settings()
-	values := make([]*string, len(sets))
-	for i, s := range sets {
-		values[i] = fs.String(s.flag, "", s.usage+" (env "+s.env+")")
-	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("%w\n%s", err, Usage())
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
-	}
+// Flags are serve's settings registered on a flag set: each flag shows its
+// default and its environment variable in the help.
+type Flags struct {
+	fs         *pflag.FlagSet
+	configFile *string
+	values     []*string
+	sets       []setting
+}
 
+// AddFlags registers --config and every setting on fs.
+func AddFlags(fs *pflag.FlagSet) *Flags {
+	f := &Flags{fs: fs, sets: settings()}
+	f.configFile = fs.String("config", "", "YAML configuration file with the flags' names as keys (env KILN_CONFIG)")
+	defaults := defaultValues(DefaultConfig())
+	f.values = make([]*string, len(f.sets))
+	for i, s := range f.sets {
+		d := defaults[s.flag]
+		v := &flagValue{s: d.value, typ: d.typ}
+		fl := fs.VarPF(v, s.flag, "", s.usage+" (env "+s.env+")")
+		if d.typ == "bool" {
+			fl.NoOptDefVal = "true" // --admin-on-main alone means true
+		}
+		f.values[i] = &v.s
+	}
+	return f
+}
+
+// flagValue is a setting's text as given; the setting parses it, so the
+// flag, the environment and the file share one parser. typ names the kind
+// of value in the help ("duration", "int").
+type flagValue struct{ s, typ string }
+
+func (v *flagValue) String() string     { return v.s }
+func (v *flagValue) Set(s string) error { v.s = s; return nil }
+func (v *flagValue) Type() string       { return v.typ }
+
+// Load reads the configuration from the parsed flags, the environment and
+// an optional YAML file (--config or KILN_CONFIG). Flags win over the
+// environment, the environment over the file, the file over the defaults.
+// The result is not validated: call Validate.
+func (f *Flags) Load(getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
-	path := *configFile
+	path := *f.configFile
 	if path == "" {
 		path = getenv("KILN_CONFIG")
 	}
@@ -161,34 +206,93 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, err
 		}
 	}
-	for _, s := range sets {
+	for _, s := range f.sets {
 		if v := getenv(s.env); v != "" {
 			if err := s.set(&cfg, v); err != nil {
 				return Config{}, fmt.Errorf("%s: %w", s.env, err)
 			}
 		}
 	}
-	var err error
-	fs.Visit(func(f *flag.Flag) {
-		for i, s := range sets {
-			if s.flag == f.Name && err == nil {
-				if e := s.set(&cfg, *values[i]); e != nil {
-					err = fmt.Errorf("--%s: %w", s.flag, e)
-				}
-			}
+	for i, s := range f.sets {
+		if !f.fs.Changed(s.flag) {
+			continue
 		}
-	})
-	return cfg, err
+		if err := s.set(&cfg, *f.values[i]); err != nil {
+			return Config{}, fmt.Errorf("--%s: %w", s.flag, err)
+		}
+	}
+	return cfg, cfg.readSecretFile()
 }
 
-// Usage describes the flags and their environment variables.
-func Usage() string {
-	var b strings.Builder
-	b.WriteString("Usage: kiln serve [flags]\n\n  --config FILE\n\tYAML file with the keys below (env KILN_CONFIG)\n")
-	for _, s := range settings() {
-		fmt.Fprintf(&b, "  --%s\n\t%s (env %s)\n", s.flag, s.usage, s.env)
+// readSecretFile reads WebhookSecretFile into WebhookSecret.
+func (c *Config) readSecretFile() error {
+	if c.WebhookSecretFile == "" {
+		return nil
 	}
-	return b.String()
+	if c.WebhookSecret != "" {
+		return errors.New("both a webhook secret and a webhook secret file are set: keep one")
+	}
+	data, err := os.ReadFile(c.WebhookSecretFile)
+	if err != nil {
+		return fmt.Errorf("webhook secret file: %w", err)
+	}
+	// Files written by editors and `echo` end in a newline that is not
+	// part of the secret GitHub was given.
+	c.WebhookSecret = strings.TrimRight(string(data), "\r\n")
+	return nil
+}
+
+type defaultValue struct{ value, typ string }
+
+// defaultValues are the fields of c by their file key (which is also the
+// flag's name): the value as the help shows it (none when zero) and its
+// type's name.
+func defaultValues(c Config) map[string]defaultValue {
+	out := map[string]defaultValue{}
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		if key == "" {
+			continue
+		}
+		f := v.Field(i)
+		d := defaultValue{typ: "string"}
+		switch {
+		case f.Type() == reflect.TypeFor[time.Duration]():
+			d.typ = "duration"
+		case f.CanInt():
+			d.typ = "int"
+		case f.Kind() == reflect.Bool:
+			d.typ = "bool"
+		}
+		if !f.IsZero() {
+			d.value = fmt.Sprint(f.Interface())
+		}
+		out[key] = d
+	}
+	return out
+}
+
+// LoadConfig reads the configuration from args (flags, without the program
+// and command name), the environment and the file, as Flags.Load does.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := pflag.NewFlagSet("kiln serve", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("%w\n%s", err, Usage())
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
+	}
+	return f.Load(getenv)
+}
+
+// Usage describes the flags, their defaults and environment variables.
+func Usage() string {
+	fs := pflag.NewFlagSet("kiln serve", pflag.ContinueOnError)
+	AddFlags(fs)
+	return "Usage: kiln serve [flags]\n\n" + fs.FlagUsages()
 }
 
 func loadFile(path string, cfg *Config) error {
@@ -208,8 +312,11 @@ func loadFile(path string, cfg *Config) error {
 // setting to fix. It reads and parses the private key.
 func (c Config) Validate() error {
 	var errs []error
-	if c.WebhookSecret == "" {
-		errs = append(errs, errors.New("no webhook secret: set KILN_WEBHOOK_SECRET (or --webhook-secret, or webhook-secret in the config file) to the secret of the GitHub App's webhook"))
+	switch {
+	case c.WebhookSecret == "":
+		errs = append(errs, errors.New("no webhook secret: set KILN_WEBHOOK_SECRET or KILN_WEBHOOK_SECRET_FILE (or --webhook-secret-file, or webhook-secret in the config file) to the secret of the GitHub App's webhook"))
+	case len(c.WebhookSecret) < MinWebhookSecret:
+		errs = append(errs, fmt.Errorf("webhook secret of %d bytes: want at least %d (e.g. `openssl rand -hex 32`)", len(c.WebhookSecret), MinWebhookSecret))
 	}
 	if c.AppID <= 0 {
 		errs = append(errs, errors.New("no GitHub App ID: set KILN_GITHUB_APP_ID or --github-app-id"))
@@ -225,6 +332,9 @@ func (c Config) Validate() error {
 	if c.Listen == "" {
 		errs = append(errs, errors.New("empty listen address"))
 	}
+	if c.AdminListen != "" && c.AdminListen == c.Listen {
+		errs = append(errs, fmt.Errorf("admin listen address %s is the webhook listen address: choose another, or set admin-on-main and an empty admin-listen", c.AdminListen))
+	}
 	if c.NATSURL == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("no data dir for the embedded queue: set KILN_DATA_DIR or --data-dir, or KILN_NATS_URL"))
 	}
@@ -232,6 +342,15 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("workers %d: want at least 1", c.Workers))
 	}
 	return errors.Join(errs...)
+}
+
+// Warnings are settings kiln runs with but an operator should fix.
+func (c Config) Warnings() []string {
+	var out []string
+	if fi, err := os.Stat(c.PrivateKeyFile); err == nil && fi.Mode().Perm()&0o044 != 0 {
+		out = append(out, fmt.Sprintf("GitHub App private key %s is readable by others (mode %04o): chmod 600 it", c.PrivateKeyFile, fi.Mode().Perm()))
+	}
+	return out
 }
 
 // PrivateKey reads the GitHub App private key file and checks that it holds
@@ -274,8 +393,11 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("github_app_id", c.AppID),
 		slog.String("github_private_key_file", c.PrivateKeyFile),
 		slog.String("webhook_secret", secret),
+		slog.String("webhook_secret_file", c.WebhookSecretFile),
 		slog.String("github_url", c.GitHubURL),
 		slog.String("listen", c.Listen),
+		slog.String("admin_listen", c.AdminListen),
+		slog.Bool("admin_on_main", c.AdminOnMain),
 		slog.String("data_dir", c.DataDir),
 		slog.String("nats_url", redactURL(c.NATSURL)),
 		slog.Int("workers", c.Workers),

@@ -27,6 +27,7 @@ type Server struct {
 	queue           *queue.Queue
 	draining        atomic.Bool
 	shutdownTimeout time.Duration
+	queueReady      *cachedCheck
 }
 
 // Options are the optional parts of a Server.
@@ -55,8 +56,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*Serv
 	qcfg := opts.Queue
 	qcfg.DataDir, qcfg.URL = cfg.DataDir, cfg.NATSURL
 	if cfg.NATSURL == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("data dir: %w", err)
+		if err := writableDir(cfg.DataDir); err != nil {
+			return nil, err
 		}
 	}
 	q, err := queue.Open(ctx, qcfg, log.With("component", "queue"))
@@ -67,7 +68,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*Serv
 		_ = q.Close()
 		return nil, fmt.Errorf("queue metrics: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, metrics: m, queue: q}
+	s := &Server{cfg: cfg, log: log, metrics: m, queue: q, queueReady: &cachedCheck{ttl: 2 * time.Second, check: q.Ready}}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = 10 * time.Second
 	}
@@ -88,14 +89,18 @@ func (s *Server) Close() error { return s.queue.Close() }
 type ServeOptions struct {
 	// Handlers do the work of queued deliveries, one per event.
 	Handlers []webhook.EventHandler
-	// GitHubReady, if set, is part of /readyz (e.g. a cached GET /app).
+	// GitHubReady, if set, is part of /readyz. It is called on every probe,
+	// so it must answer from what it knows (gh.Clients.Reachable does),
+	// never with a GitHub call per probe.
 	GitHubReady func(ctx context.Context) error
-	// Listener to serve on instead of listening on Config.Listen.
-	Listener net.Listener
+	// Listener to serve webhooks on instead of listening on Config.Listen;
+	// AdminListener likewise for Config.AdminListen.
+	Listener      net.Listener
+	AdminListener net.Listener
 }
 
-// Handler returns the HTTP endpoints: POST /webhook, GET /healthz,
-// GET /readyz and GET /metrics.
+// Handler returns the webhook endpoint, POST /webhook, and with
+// Config.AdminOnMain the admin endpoints too.
 func (s *Server) Handler(githubReady func(ctx context.Context) error) (http.Handler, error) {
 	intake, err := webhook.NewIntake([]byte(s.cfg.WebhookSecret), s.queue, webhook.IntakeOptions{
 		Log:     s.log.With("component", "intake"),
@@ -106,6 +111,20 @@ func (s *Server) Handler(githubReady func(ctx context.Context) error) (http.Hand
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhook", intake)
+	if s.cfg.AdminOnMain {
+		s.adminRoutes(mux, githubReady)
+	}
+	return mux, nil
+}
+
+// AdminHandler returns GET /healthz, GET /readyz and GET /metrics.
+func (s *Server) AdminHandler(githubReady func(ctx context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	s.adminRoutes(mux, githubReady)
+	return mux
+}
+
+func (s *Server) adminRoutes(mux *http.ServeMux, githubReady func(ctx context.Context) error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -120,7 +139,6 @@ func (s *Server) Handler(githubReady func(ctx context.Context) error) (http.Hand
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", s.metrics.Handler())
-	return mux, nil
 }
 
 func (s *Server) ready(ctx context.Context, githubReady func(ctx context.Context) error) error {
@@ -129,7 +147,7 @@ func (s *Server) ready(ctx context.Context, githubReady func(ctx context.Context
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if err := s.queue.Ready(ctx); err != nil {
+	if err := s.queueReady.run(ctx); err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
 	if githubReady != nil {
@@ -158,29 +176,41 @@ func (s *Server) Serve(ctx context.Context, opts ServeOptions) error {
 			return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
 		}
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute, // a 25 MB payload on a slow link
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	srv := s.httpServer(handler)
+	var admin *http.Server
+	adminLn := opts.AdminListener
+	if adminLn == nil && s.cfg.AdminListen != "" {
+		if adminLn, err = net.Listen("tcp", s.cfg.AdminListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (admin): %w", s.cfg.AdminListen, err)
+		}
+	}
+	if adminLn != nil {
+		admin = s.httpServer(s.AdminHandler(opts.GitHubReady))
 	}
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	workersDone := make(chan error, 1)
 	go func() { workersDone <- s.queue.Run(workCtx, s.cfg.Workers, router) }()
-	httpDone := make(chan error, 1)
+	httpDone := make(chan error, 2)
 	go func() { httpDone <- srv.Serve(ln) }()
-	s.log.InfoContext(ctx, "kiln serving", "addr", ln.Addr().String(), "config", s.cfg)
+	adminAddr := ""
+	if admin != nil {
+		adminAddr = adminLn.Addr().String()
+		go func() { httpDone <- fmt.Errorf("admin: %w", admin.Serve(adminLn)) }()
+	}
+	s.log.InfoContext(ctx, "kiln serving", "addr", ln.Addr().String(), "admin_addr", adminAddr, "config", s.cfg)
 
 	select {
 	case <-ctx.Done():
 	case err := <-httpDone:
 		stopWork()
 		<-workersDone
+		_ = srv.Close()
+		if admin != nil {
+			_ = admin.Close()
+		}
 		return fmt.Errorf("http server: %w", err)
 	}
 	s.log.InfoContext(ctx, "shutting down")
@@ -193,6 +223,11 @@ func (s *Server) Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	stopWork()
 	werr := <-workersDone
+	// The admin port answers (readiness: shutting down) until the work is
+	// done, so an orchestrator sees the drain.
+	if admin != nil {
+		_ = admin.Close()
+	}
 	s.log.InfoContext(ctx, "stopped")
 	return werr
 }
@@ -213,7 +248,29 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, opts Options, serve 
 	return s.Serve(ctx, serve)
 }
 
-// NewLogger is the JSON logger of `kiln serve`.
+// httpServer bounds what one connection may hold: the intake bounds a
+// body's read time itself, these bound the rest.
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute, // a 25 MB payload on a slow link
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// NewLogger is the JSON logger of `kiln serve`. Durations are written as
+// Go durations ("1.5s"), not as nanosecond counts.
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: durationText}))
+}
+
+func durationText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }

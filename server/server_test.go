@@ -89,29 +89,40 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := "http://" + ln.Addr().String()
+	adminBase := "http://" + adminLn.Addr().String()
 	h := &slowHandler{started: make(chan struct{}, 1), delay: 300 * time.Millisecond}
 	var githubDown sync.Mutex
 	githubErr := error(nil)
 	served := make(chan error, 1)
 	go func() {
-		served <- s.Serve(ctx, ServeOptions{Handlers: []webhook.EventHandler{h}, Listener: ln, GitHubReady: func(context.Context) error {
+		served <- s.Serve(ctx, ServeOptions{Handlers: []webhook.EventHandler{h}, Listener: ln, AdminListener: adminLn, GitHubReady: func(context.Context) error {
 			githubDown.Lock()
 			defer githubDown.Unlock()
 			return githubErr
 		}})
 	}()
 
-	if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
+	if code, _ := get(t, adminBase+"/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz %d", code)
 	}
-	if code, text := get(t, base+"/readyz"); code != http.StatusOK {
+	if code, text := get(t, adminBase+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz %d %s", code, text)
+	}
+	// The webhook port, which faces the internet, offers nothing else.
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		if code, _ := get(t, base+p); code != http.StatusNotFound {
+			t.Errorf("GET %s on the webhook listener: %d, want 404", p, code)
+		}
 	}
 	githubDown.Lock()
 	githubErr = errors.New("401 from GET /app")
 	githubDown.Unlock()
-	if code, text := get(t, base+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(text, "github: 401") {
+	if code, text := get(t, adminBase+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(text, "github: 401") {
 		t.Errorf("/readyz with GitHub down: %d %s", code, text)
 	}
 	if code := post(t, base+"/webhook", "pull_request", "bad", body, "wrong secret"); code != http.StatusUnauthorized {
@@ -128,7 +139,7 @@ func TestServe(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("handler not called")
 	}
-	_, metrics := get(t, base+"/metrics")
+	_, metrics := get(t, adminBase+"/metrics")
 	for _, want := range []string{
 		`kiln_webhook_deliveries_total{event="pull_request",outcome="queued"} 1`,
 		`kiln_webhook_deliveries_total{event="unknown",outcome="bad_signature"} 1`,

@@ -67,6 +67,7 @@ func TestRunShutsDownOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Listen = ln.Addr().String()
+	cfg.AdminOnMain = true
 	ln.Close()
 	cfgJSON, _ := json.Marshal(cfg)
 

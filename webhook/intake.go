@@ -40,7 +40,19 @@ const (
 	OutcomeBadSignature = "bad_signature"
 	OutcomeTooLarge     = "too_large"
 	OutcomeBadRequest   = "bad_request"
+	OutcomeBusy         = "busy"
 	OutcomeError        = "error"
+)
+
+// Defaults of the limits on bodies not yet authenticated.
+const (
+	// DefaultUnauthenticatedBytes caps the bytes of all bodies being read
+	// and not yet verified, across requests. GitHub's deliveries are
+	// mostly a few kilobytes, so this admits thousands of them at once
+	// but only a couple of attacker-sized ones.
+	DefaultUnauthenticatedBytes = 64 << 20
+	// DefaultBodyReadTimeout bounds the time to read one body.
+	DefaultBodyReadTimeout = 20 * time.Second
 )
 
 // Intake is the http.Handler for POST /webhook.
@@ -49,6 +61,8 @@ type Intake struct {
 	queue          Publisher
 	maxBody        int64
 	publishTimeout time.Duration
+	readTimeout    time.Duration
+	budget         *byteBudget
 	log            *slog.Logger
 	observe        func(event, outcome string)
 }
@@ -59,7 +73,14 @@ type IntakeOptions struct {
 	MaxBody int64
 	// PublishTimeout bounds the wait for the queue (default 5s).
 	PublishTimeout time.Duration
-	Log            *slog.Logger
+	// UnauthenticatedBytes caps the bytes of bodies read but not yet
+	// verified, across all requests (default DefaultUnauthenticatedBytes).
+	// A request past it is answered 503 with Retry-After.
+	UnauthenticatedBytes int64
+	// BodyReadTimeout bounds the time to read one body (default
+	// DefaultBodyReadTimeout).
+	BodyReadTimeout time.Duration
+	Log             *slog.Logger
 	// Observe is called once per request with the event (empty if unknown)
 	// and the outcome, e.g. to count deliveries.
 	Observe func(event, outcome string)
@@ -80,6 +101,14 @@ func NewIntake(secret []byte, q Publisher, opts IntakeOptions) (*Intake, error) 
 	if in.maxBody <= 0 {
 		in.maxBody = MaxPayload
 	}
+	if in.readTimeout = opts.BodyReadTimeout; in.readTimeout <= 0 {
+		in.readTimeout = DefaultBodyReadTimeout
+	}
+	budget := opts.UnauthenticatedBytes
+	if budget <= 0 {
+		budget = DefaultUnauthenticatedBytes
+	}
+	in.budget = &byteBudget{max: max(budget, in.maxBody)}
 	if in.log == nil {
 		in.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,8 +130,30 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		in.reply(w, http.StatusRequestEntityTooLarge, "", OutcomeTooLarge, "", "payload too large")
 		return
 	}
+	// A request that cannot be GitHub's costs us no more than its headers:
+	// without a well-formed signature its body is never read.
+	signature := r.Header.Get("X-Hub-Signature-256")
+	if !wellFormedSignature(signature) {
+		in.log.WarnContext(ctx, "webhook without a well-formed signature", "remote", r.RemoteAddr)
+		in.reply(w, http.StatusUnauthorized, "", OutcomeBadSignature, "", "bad signature")
+		return
+	}
+	// Until the signature is checked a body is an attacker's, so the bytes
+	// of all of them in flight are capped, and so is the time to send one.
+	reserve := r.ContentLength
+	if reserve < 0 {
+		reserve = in.maxBody
+	}
+	if !in.budget.take(reserve) {
+		in.log.WarnContext(ctx, "webhook refused: too many unverified bytes in flight", "remote", r.RemoteAddr, "bytes", reserve)
+		w.Header().Set("Retry-After", "5")
+		in.reply(w, http.StatusServiceUnavailable, "", OutcomeBusy, "", "too busy; retry later")
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(in.readTimeout))
 	body, err := readBody(w, r, in.maxBody)
 	if err != nil {
+		in.budget.give(reserve)
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			in.reply(w, http.StatusRequestEntityTooLarge, "", OutcomeTooLarge, "", "payload too large")
@@ -111,8 +162,10 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		in.reply(w, http.StatusBadRequest, "", OutcomeBadRequest, "", "cannot read body")
 		return
 	}
+	valid := ValidSignature(in.secret, body, signature)
+	in.budget.give(reserve)
 	// Nothing about an unsigned request is trusted, not even its headers.
-	if !ValidSignature(in.secret, body, r.Header.Get("X-Hub-Signature-256")) {
+	if !valid {
 		in.log.WarnContext(ctx, "webhook with a bad or missing signature", "remote", r.RemoteAddr)
 		in.reply(w, http.StatusUnauthorized, "", OutcomeBadSignature, "", "bad signature")
 		return
@@ -173,17 +226,32 @@ func (in *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // ValidSignature checks an X-Hub-Signature-256 header ("sha256=<hex>")
 // against the body in constant time.
 func ValidSignature(secret, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok || len(hexSig) != 2*sha256.Size {
+	if !wellFormedSignature(header) {
 		return false
 	}
-	got, err := hex.DecodeString(hexSig)
+	got, err := hex.DecodeString(header[len("sha256="):])
 	if err != nil {
 		return false
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(body)
 	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// wellFormedSignature reports whether header has the shape GitHub sends:
+// "sha256=" and 64 hex digits.
+func wellFormedSignature(header string) bool {
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok || len(hexSig) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(hexSig); i++ {
+		c := hexSig[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // Sign returns the X-Hub-Signature-256 value GitHub sends for body.
