@@ -5,7 +5,11 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/kiln ./cmd/kiln
+# `kiln version` (and SARIF's tool version) report these; without them the
+# Go toolchain's build info is used.
+ARG VERSION=
+ARG COMMIT=
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/kiln ./cmd/kiln
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/kiln /kiln

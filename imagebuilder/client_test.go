@@ -15,9 +15,10 @@ import (
 	"github.com/kiln-gitops/kiln/imagebuilder"
 	"github.com/kiln-gitops/kiln/imagebuilder/ibtest"
 	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
-func find(t *testing.T, live []imagebuilder.Live, kind model.Kind, name string) imagebuilder.Live {
+func find(t *testing.T, live []reconciler.Live, kind model.Kind, name string) reconciler.Live {
 	t.Helper()
 	for _, l := range live {
 		if l.Kind == kind && l.Name == name {
@@ -25,7 +26,7 @@ func find(t *testing.T, live []imagebuilder.Live, kind model.Kind, name string) 
 		}
 	}
 	t.Fatalf("%s %s not listed in %+v", kind, name, live)
-	return imagebuilder.Live{}
+	return reconciler.Live{}
 }
 
 func TestCreateEveryKindAndListItBack(t *testing.T) {
@@ -72,7 +73,7 @@ func TestCreateIsIdempotentAndVersionsImmutable(t *testing.T) {
 	// A replayed apply: same tokens, same content, same ARNs, nothing new.
 	for _, k := range []string{"component", "recipe", "infra", "dist", "pipeline"} {
 		r := res[k]
-		arn, err := c.Create(ctx, r, rs.resolve, "token-"+r.ID(), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
+		arn, err := c.Create(ctx, r, rs.resolve, "token-"+r.ID().String(), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
 		if err != nil {
 			t.Fatalf("replay %s: %v", r.ID(), err)
 		}
@@ -89,7 +90,7 @@ func TestCreateIsIdempotentAndVersionsImmutable(t *testing.T) {
 	}
 
 	changed := resource(t, strings.Replace(recipeYAML("web", "1.0.0", "hello"), "volumeSize: 20", "volumeSize: 30", 1))
-	_, err = c.Create(ctx, changed, rs.resolve, "token-"+changed.ID(), nil, false)
+	_, err = c.Create(ctx, changed, rs.resolve, "token-"+changed.ID().String(), nil, false)
 	if !imagebuilder.IsIdempotentMismatch(err) {
 		t.Fatalf("same token, changed content: %v", err)
 	}

@@ -176,7 +176,7 @@ func world(tb testing.TB, c *imagebuilder.Client) (refs, map[string]*model.Resou
 	}
 	for _, k := range []string{"component", "recipe", "infra", "dist", "pipeline"} {
 		r := res[k]
-		arn, err := c.Create(ctx, r, rs.resolve, "token-"+r.ID(), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
+		arn, err := c.Create(ctx, r, rs.resolve, "token-"+r.ID().String(), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -117,7 +117,7 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 
 // planText is one environment's plan as check-run markdown.
 func planText(plan *reconciler.Plan) string {
-	return report.PlanMarkdown([]report.PlanSection{check.Section(plan)})
+	return report.PlanMarkdown([]*reconciler.Plan{plan})
 }
 
 // pipelineNames lists the repository's pipelines.

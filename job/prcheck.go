@@ -11,6 +11,7 @@ import (
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
 )
 
@@ -88,7 +89,7 @@ func (r *prRun) run(ctx context.Context, ext string, withPlan bool) error {
 	if err := r.gh.UpdateCheckRun(ctx, ids[CheckPolicy], CheckPolicy, CheckRunUpdate{Conclusion: pol.Conclusion, Output: pol}); err != nil {
 		return fmt.Errorf("complete %s: %w", CheckPolicy, err)
 	}
-	var sections []report.PlanSection
+	var sections []*reconciler.Plan
 	var planFindings []finding.Finding
 	if withPlan {
 		sections, planFindings = r.plans(ctx, res)
@@ -123,13 +124,13 @@ func (r *prRun) run(ctx context.Context, ext string, withPlan bool) error {
 func changedIDs(res *check.Result) map[string]bool {
 	changed := map[string]bool{}
 	for _, c := range res.Changed {
-		changed[c.ID()] = true
+		changed[c.ID().String()] = true
 	}
 	return changed
 }
 
 // planComputed reports whether any environment was actually planned.
-func planComputed(sections []report.PlanSection) bool {
+func planComputed(sections []*reconciler.Plan) bool {
 	for _, s := range sections {
 		if s.Note == "" {
 			return true
@@ -163,8 +164,8 @@ func (r *prRun) checkTrees(ctx context.Context) (*check.Result, error) {
 }
 
 // plans plans every environment the base configuration names.
-func (r *prRun) plans(ctx context.Context, res *check.Result) ([]report.PlanSection, []finding.Finding) {
-	var sections []report.PlanSection
+func (r *prRun) plans(ctx context.Context, res *check.Result) ([]*reconciler.Plan, []finding.Finding) {
+	var sections []*reconciler.Plan
 	var fs []finding.Finding
 	for _, env := range res.Config.Environments {
 		sec, f := planEnvironment(ctx, r.Deps, r.repo, res, env)
@@ -175,26 +176,23 @@ func (r *prRun) plans(ctx context.Context, res *check.Result) ([]report.PlanSect
 }
 
 // planEnvironment plans one environment, or explains why it could not.
-func planEnvironment(ctx context.Context, d *Deps, repo Repo, res *check.Result, env model.Environment) (report.PlanSection, []finding.Finding) {
-	sec := report.PlanSection{Environment: env.Name, Account: env.Account, Region: env.Region}
+func planEnvironment(ctx context.Context, d *Deps, repo Repo, res *check.Result, env model.Environment) (*reconciler.Plan, []finding.Finding) {
 	if d.Environments == nil {
-		sec.Note = "no AWS credentials configured: plan not computed"
-		return sec, nil
+		return &reconciler.Plan{Environment: env, Note: "no AWS credentials configured: plan not computed"}, nil
 	}
 	ib, err := d.Environments(ctx, env)
 	if err != nil {
 		d.logger(ctx).WarnContext(ctx, "open Image Builder", "env", env.Name, "err", err)
-		sec.Note = "cannot reach Image Builder; " + logReference(ctx)
-		return sec, nil
+		return &reconciler.Plan{Environment: env, Note: "cannot reach Image Builder; " + logReference(ctx)}, nil
 	}
-	_, sec, fs, err := check.Plan(ctx, res, env, ib)
+	plan, fs, err := check.Plan(ctx, res, env, ib)
 	if err != nil {
 		d.logger(ctx).WarnContext(ctx, "plan", "env", env.Name, "err", err)
 	}
-	return sec, fs
+	return plan, fs
 }
 
-func planNote(withPlan bool, sections []report.PlanSection) string {
+func planNote(withPlan bool, sections []*reconciler.Plan) string {
 	switch {
 	case !withPlan:
 		return "Plan not requested for this event; comment `/kiln plan` to compute it."

@@ -22,8 +22,11 @@ type Config struct {
 	MaxDeliver int
 	// AckWait is how long the server waits for an ack before redelivering.
 	// Workers send progress heartbeats, so it bounds how fast work held by a
-	// dead process is redelivered, not how long a job may take (default 30s).
+	// dead process is redelivered, not how long a job may take (default 15s).
 	AckWait time.Duration
+	// JobTimeout bounds one attempt of a handler; past it the attempt is
+	// cancelled (cause ErrJobTimeout) and counts as failed. 0: no bound.
+	JobTimeout time.Duration
 	// Backoff is the delay before attempt n+1 after attempt n failed; the last
 	// value repeats (default 5s, 30s, 2m, 10m).
 	Backoff []time.Duration
@@ -34,7 +37,7 @@ type Config struct {
 	// DedupeWindow is JetStream's Nats-Msg-Id duplicate window (default 2m).
 	DedupeWindow time.Duration
 	// LockTTL is how long a per-key lock outlives a replica that died while
-	// holding it (default 30s). Only matters with several replicas.
+	// holding it (default 15s). Only matters with several replicas.
 	LockTTL time.Duration
 	// ShutdownGrace is how long Run lets in-flight jobs finish once its
 	// context is done before cancelling them (default 25s).
@@ -61,7 +64,7 @@ func (c Config) withDefaults() Config {
 		c.MaxDeliver = 5
 	}
 	if c.AckWait <= 0 {
-		c.AckWait = 30 * time.Second
+		c.AckWait = 15 * time.Second
 	}
 	if len(c.Backoff) == 0 {
 		c.Backoff = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}
@@ -73,7 +76,7 @@ func (c Config) withDefaults() Config {
 		c.DedupeWindow = 2 * time.Minute
 	}
 	if c.LockTTL <= 0 {
-		c.LockTTL = 30 * time.Second
+		c.LockTTL = 15 * time.Second
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 25 * time.Second

@@ -2,6 +2,8 @@ package queue
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,7 +33,11 @@ type Job struct {
 	// Received is when the delivery arrived.
 	Received time.Time
 
-	// Attempt is set by the queue on delivery: 1 for the first attempt.
+	// Attempt is set by the queue when the handler is called: 1 for the
+	// first attempt. It counts only real attempts (kept by the queue, not
+	// the server's delivery count, which also rises for jobs that were only
+	// prefetched or waiting for their key), and not attempts parked by a
+	// RetryAt error or handed back at shutdown.
 	Attempt int
 	// Seq is the job's stream sequence, set on delivery; a later
 	// publication has a larger Seq.
@@ -89,6 +95,27 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
+// RetryAter is the shape of an error that parks a job until a time without
+// counting the attempt (a GitHub rate limit until its reset, say). Queue
+// finds it with errors.As, so the packages that return such errors need not
+// import queue: any error type with this method will do.
+type RetryAter interface {
+	RetryAt() time.Time
+}
+
+// retryAt reports the time err parks its job until, if it does.
+func retryAt(err error) (time.Time, bool) {
+	var r RetryAter
+	if errors.As(err, &r) {
+		return r.RetryAt(), true
+	}
+	return time.Time{}, false
+}
+
+// ErrJobTimeout is the context cause of a handler that ran longer than
+// Config.JobTimeout; the attempt counts as failed.
+var ErrJobTimeout = errors.New("job ran longer than the job timeout")
+
 // Headers carrying job metadata; the payload travels as the raw message body
 // so a 25 MB delivery is not inflated by an encoding.
 const (
@@ -99,7 +126,7 @@ const (
 )
 
 func (q *Queue) encode(j Job) *nats.Msg {
-	m := nats.NewMsg(q.subject(j.Event))
+	m := nats.NewMsg(q.subject(j.Key, j.Event))
 	m.Header.Set(nats.MsgIdHdr, j.ID)
 	m.Header.Set(hdrEvent, j.Event)
 	m.Header.Set(hdrKey, j.Key)
@@ -132,15 +159,27 @@ func decode(h nats.Header, data []byte) (Job, error) {
 	return j, nil
 }
 
-// subject maps an event to a subject token; events are [a-z_] in practice,
-// anything else is replaced so a hostile header cannot add tokens.
-func (q *Queue) subject(event string) string {
-	return q.prefix + "." + strings.Map(func(r rune) rune {
+// subject is where a job is published: one subject per key (a hash, so a
+// key of any length and bytes fits one token) and event, so that the jobs of
+// a key still in the stream can be listed in order (see earlier). Events are
+// [a-z_] in practice; anything else is replaced so a hostile header cannot
+// add tokens.
+func (q *Queue) subject(key, event string) string {
+	return q.keySubjects(key) + "." + strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
 			return r
 		}
 		return '_'
 	}, event)
+}
+
+// keySubjects is the subject prefix of key's jobs.
+func (q *Queue) keySubjects(key string) string {
+	if key == "" {
+		return q.prefix + "._"
+	}
+	sum := sha256.Sum256([]byte(key))
+	return q.prefix + "." + hex.EncodeToString(sum[:12])
 }
 
 func (j Job) validate() error {

@@ -24,11 +24,20 @@
 // compare-and-set so a late redelivery of an older job is skipped too, and
 // every replica watches that bucket to cancel its own running older job.
 //
+// Order: jobs of one key run in publication order, also across restarts and
+// replicas: a job waits while an earlier job of its key is still in the
+// stream (see order.go).
+//
 // Retries: a failed job is nak'ed with Config.Backoff; after MaxDeliver
 // attempts (or a Permanent error) the handler's GiveUp hook runs and the
-// message is terminated. Delivery counting is done here rather than by the
-// server's MaxDeliver so that GiveUp also runs for jobs whose process died
-// every time.
+// message is terminated. Attempts are counted by the queue (attempts.go), not
+// by the server's delivery count, so only calls of the handler count, and
+// GiveUp also runs for jobs whose process died every time. An error with a
+// RetryAt method parks the job until then without counting an attempt.
+//
+// Leases: a live process sends InProgress for every job it holds, running or
+// waiting, every AckWait/3, so AckWait can be short: the jobs of a process
+// that died are redelivered within AckWait.
 //
 // Jobs are at-least-once: a process killed after the work but before the ack
 // redoes the job on restart, so handlers must be idempotent (kiln's are:
@@ -63,6 +72,7 @@ type Queue struct {
 	seen   jetstream.KeyValue // delivery ids, for dedupe beyond the JetStream window
 	latest jetstream.KeyValue // per key: stream sequence of the newest Supersedes job
 	locks  jetstream.KeyValue // per key: which replica runs it
+	tries  jetstream.KeyValue // per job (stream sequence): attempts made
 
 	mu      sync.Mutex
 	buckets map[string]jetstream.KeyValue
@@ -137,6 +147,9 @@ func (q *Queue) setup(ctx context.Context) error {
 	// A month bounds the bucket to the keys of recent pull requests; a job
 	// redelivered after that long is not worth guarding against.
 	if q.latest, err = q.bucket(ctx, q.cfg.Stream+"_latest", 30*24*time.Hour); err != nil {
+		return err
+	}
+	if q.tries, err = q.bucket(ctx, q.cfg.Stream+"_attempts", 30*24*time.Hour); err != nil {
 		return err
 	}
 	if q.ns != nil {

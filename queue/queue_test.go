@@ -530,34 +530,3 @@ func TestRunReturnsWhenQueueCloses(t *testing.T) {
 		t.Fatal("Run kept going after Close")
 	}
 }
-
-// A job whose attempts never settle (here: cancelled by shutdown each time;
-// in production: a process that dies) is given up once the deliveries
-// exceed MaxDeliver, without running it again.
-func TestGiveUpAfterUnsettledDeliveries(t *testing.T) {
-	cfg := testConfig(t.TempDir())
-	cfg.MaxDeliver = 1
-	cfg.ShutdownGrace = 10 * time.Millisecond
-	q := openTest(t, cfg)
-	publish(t, q, Job{ID: "stuck", Event: "push", Key: "k"})
-
-	h := &flaky{failures: -1, err: errors.New("unused")}
-	started := make(chan struct{})
-	stop := runQueue(t, q, 1, HandlerFunc(func(ctx context.Context, j Job) error {
-		close(started)
-		<-ctx.Done()
-		return ctx.Err()
-	}))
-	<-started
-	stop() // the grace period runs out: the job is handed back unsettled
-
-	runQueue(t, q, 1, h)
-	waitEmpty(t, q)
-	attempts, gaveUp := h.state()
-	if len(attempts) != 0 {
-		t.Fatalf("job ran again (attempts %v) after exceeding MaxDeliver", attempts)
-	}
-	if len(gaveUp) != 1 || !errors.Is(gaveUp[0], ErrTooManyDeliveries) {
-		t.Fatalf("GiveUp calls %v, want one with ErrTooManyDeliveries", gaveUp)
-	}
-}

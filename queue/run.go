@@ -116,17 +116,9 @@ func (r *runner) accept(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.TermWithReason("no metadata")
 		return
 	}
-	j.Attempt = int(md.NumDelivered)
 	j.Seq = md.Sequence.Stream
 	e := &entry{msg: msg, job: j}
 
-	if j.Attempt > r.q.cfg.MaxDeliver {
-		// Earlier attempts never settled (the process died or hung):
-		// give up rather than crash forever.
-		r.wg.Add(1)
-		go func() { defer r.wg.Done(); r.giveUp(e, ErrTooManyDeliveries) }()
-		return
-	}
 	if j.Supersedes {
 		newest, err := r.q.claimLatest(ctx, j.Key, j.Seq)
 		if err != nil {
@@ -144,6 +136,15 @@ func (r *runner) accept(ctx context.Context, msg jetstream.Msg) {
 		ks = &keyState{}
 		r.keys[j.Key] = ks
 	}
+	if held := ks.find(j.Seq); held != nil {
+		// Redelivered while this process holds it (a heartbeat was late):
+		// keep one entry; a waiting one answers on the newest delivery.
+		if held != ks.running {
+			held.msg = msg
+		}
+		r.mu.Unlock()
+		return
+	}
 	if j.Supersedes {
 		kept := ks.pending[:0]
 		for _, p := range ks.pending {
@@ -158,7 +159,7 @@ func (r *runner) accept(ctx context.Context, msg jetstream.Msg) {
 			run.cancel(ErrSuperseded)
 		}
 	}
-	ks.pending = append(ks.pending, e)
+	ks.insert(e)
 	if ks.running == nil {
 		r.startLocked(ks)
 	}
@@ -166,6 +167,29 @@ func (r *runner) accept(ctx context.Context, msg jetstream.Msg) {
 	for _, s := range skipped {
 		r.skip(s)
 	}
+}
+
+// insert adds e to the waiting jobs, kept in stream order.
+func (ks *keyState) insert(e *entry) {
+	i := len(ks.pending)
+	for i > 0 && ks.pending[i-1].job.Seq > e.job.Seq {
+		i--
+	}
+	ks.pending = append(ks.pending, nil)
+	copy(ks.pending[i+1:], ks.pending[i:])
+	ks.pending[i] = e
+}
+
+func (ks *keyState) find(seq uint64) *entry {
+	if ks.running != nil && ks.running.job.Seq == seq {
+		return ks.running
+	}
+	for _, p := range ks.pending {
+		if p.job.Seq == seq {
+			return p
+		}
+	}
+	return nil
 }
 
 // startLocked starts the next waiting job of ks; r.mu is held.
@@ -178,10 +202,53 @@ func (r *runner) startLocked(ks *keyState) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer cancel(nil)
+		if !r.waitTurn(ctx, e) {
+			return
+		}
 		r.work(ctx, e)
-		cancel(nil)
 		r.finish(e)
 	}()
+}
+
+// waitTurn waits while an earlier job of e's key is still in the stream. It
+// reports false when e is not to run now: an earlier job of the key arrived
+// here meanwhile and runs first (e waits again behind it), or e's context
+// ended (e is settled).
+func (r *runner) waitTurn(ctx context.Context, e *entry) bool {
+	wait := 50 * time.Millisecond
+	for {
+		r.mu.Lock()
+		if r.closing {
+			r.mu.Unlock()
+			r.settleCancelled(ctx, e, r.q.log.With("delivery", e.job.ID, "event", e.job.Event, "key", e.job.Key))
+			r.finish(e)
+			return false
+		}
+		if ks := r.keys[e.job.Key]; len(ks.pending) > 0 && ks.pending[0].job.Seq < e.job.Seq {
+			ks.running = nil
+			ks.insert(e)
+			r.startLocked(ks)
+			r.mu.Unlock()
+			return false
+		}
+		r.mu.Unlock()
+		earlier, err := r.q.earlier(ctx, e.job)
+		if err == nil && !earlier {
+			return true
+		}
+		if err != nil && ctx.Err() == nil {
+			r.q.log.WarnContext(ctx, "look for earlier jobs of the key", "delivery", e.job.ID, "key", e.job.Key, "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			r.settleCancelled(ctx, e, r.q.log.With("delivery", e.job.ID, "event", e.job.Event, "key", e.job.Key))
+			r.finish(e)
+			return false
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 func (r *runner) finish(e *entry) {
@@ -199,7 +266,7 @@ func (r *runner) finish(e *entry) {
 }
 
 func (r *runner) work(ctx context.Context, e *entry) {
-	log := r.q.log.With("delivery", e.job.ID, "event", e.job.Event, "key", e.job.Key, "attempt", e.job.Attempt)
+	log := r.q.log.With("delivery", e.job.ID, "event", e.job.Event, "key", e.job.Key)
 	select {
 	case r.sem <- struct{}{}:
 		defer func() { <-r.sem }()
@@ -214,28 +281,87 @@ func (r *runner) work(ctx context.Context, e *entry) {
 			return
 		}
 		log.WarnContext(ctx, "lock key", "error", err)
-		r.retry(e, err, log)
+		r.handBack(e, err, log)
 		return
 	}
+	defer func() {
+		if rerr := lock.release(context.WithoutCancel(ctx)); rerr != nil {
+			log.WarnContext(ctx, "release key lock", "error", rerr)
+		}
+	}()
+
+	made, err := r.q.attempts(ctx, e.job.Seq)
+	if err == nil && made >= r.q.cfg.MaxDeliver {
+		// Earlier attempts never settled (the process died or hung):
+		// give up rather than crash forever.
+		r.giveUp(e, ErrTooManyDeliveries)
+		return
+	}
+	if err == nil {
+		err = r.q.setAttempts(ctx, e.job.Seq, made+1)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			r.settleCancelled(ctx, e, log)
+			return
+		}
+		log.WarnContext(ctx, "count attempt", "error", err)
+		r.handBack(e, err, log)
+		return
+	}
+	e.job.Attempt = made + 1
+	log = log.With("attempt", e.job.Attempt)
+
 	stopRefresh := r.keepLock(ctx, lock, e, log)
 	err = r.call(ctx, e.job)
 	stopRefresh()
-	if rerr := lock.release(context.WithoutCancel(ctx)); rerr != nil {
-		log.WarnContext(ctx, "release key lock", "error", rerr)
-	}
 
+	// uncount takes back an attempt that was not the job's doing.
+	uncount := func() {
+		if cerr := r.q.setAttempts(context.WithoutCancel(ctx), e.job.Seq, made); cerr != nil {
+			log.WarnContext(ctx, "take back attempt", "error", cerr)
+		}
+	}
+	until, parked := retryAt(err)
 	switch {
 	case err == nil:
 		if aerr := e.msg.DoubleAck(context.WithoutCancel(ctx)); aerr != nil {
 			// The work is done; a redelivery will find it done.
 			log.WarnContext(ctx, "ack job", "error", aerr)
 		}
+		r.forgetAttempts(e)
 	case ctx.Err() != nil:
+		if !errors.Is(context.Cause(ctx), ErrSuperseded) {
+			uncount()
+		}
 		r.settleCancelled(ctx, e, log)
+	case parked:
+		uncount()
+		d := max(time.Until(until), 10*time.Millisecond)
+		log.InfoContext(ctx, "job parked", "until", until.UTC().Format(time.RFC3339), "retry_in", d.String(), "error", err)
+		if nerr := e.msg.NakWithDelay(d); nerr != nil {
+			log.WarnContext(ctx, "nak parked job", "error", nerr)
+		}
 	case IsPermanent(err):
 		r.giveUp(e, err)
 	default:
 		r.retry(e, err, log)
+	}
+}
+
+// handBack returns a job that could not be attempted (the queue's own state
+// was unreachable) for a later delivery, without counting an attempt.
+func (r *runner) handBack(e *entry, err error, log *slog.Logger) {
+	d := r.q.cfg.backoff(1)
+	log.Warn("job not attempted, handed back", "error", err, "retry_in", d.String())
+	if nerr := e.msg.NakWithDelay(d); nerr != nil {
+		log.Warn("nak job", "error", nerr)
+	}
+}
+
+func (r *runner) forgetAttempts(e *entry) {
+	if err := r.q.setAttempts(context.WithoutCancel(r.workCtx), e.job.Seq, 0); err != nil {
+		r.q.log.Warn("forget attempts", "delivery", e.job.ID, "error", err)
 	}
 }
 
@@ -267,6 +393,11 @@ func (r *runner) keepLock(ctx context.Context, l *keyLock, e *entry, log *slog.L
 }
 
 func (r *runner) call(ctx context.Context, j Job) (err error) {
+	if r.q.cfg.JobTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, r.q.cfg.JobTimeout, ErrJobTimeout)
+		defer cancel()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("handler panic: %v\n%s", p, debug.Stack())
@@ -282,6 +413,7 @@ func (r *runner) settleCancelled(ctx context.Context, e *entry, log *slog.Logger
 		if err := e.msg.DoubleAck(context.WithoutCancel(ctx)); err != nil {
 			log.WarnContext(ctx, "ack superseded job", "error", err)
 		}
+		r.forgetAttempts(e)
 		return
 	}
 	// Shutdown or a lost lock: hand the job back for a prompt redelivery.
@@ -316,6 +448,7 @@ func (r *runner) giveUp(e *entry, err error) {
 		}()
 	}
 	r.q.forget(ctx, e.job.ID)
+	r.forgetAttempts(e)
 	if terr := e.msg.TermWithReason("given up after attempt " + strconv.Itoa(e.job.Attempt)); terr != nil {
 		r.q.log.WarnContext(ctx, "terminate job", "delivery", e.job.ID, "error", terr)
 	}
@@ -326,6 +459,7 @@ func (r *runner) skip(e *entry) {
 	if err := e.msg.DoubleAck(r.workCtx); err != nil {
 		r.q.log.Warn("ack skipped job", "delivery", e.job.ID, "error", err)
 	}
+	r.forgetAttempts(e)
 }
 
 // heartbeat tells the server that every job this process holds, running or

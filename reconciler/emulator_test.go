@@ -31,7 +31,7 @@ type harness struct {
 	srv   *ibtest.Server
 	env   model.Environment
 	cache *imagebuilder.TagCache
-	ib    imagebuilder.Environment
+	ib    *imagebuilder.Client
 }
 
 // quiet discards the adapter's logs; failures are the tests' business.
@@ -49,16 +49,16 @@ func newHarness(tb testing.TB, env model.Environment, opts ...ibtest.Option) *ha
 
 // client is a new SDK client against the emulator, as a restarted kiln
 // process would build; cache nil gives it a cold tag cache.
-func (h *harness) client(cache *imagebuilder.TagCache) imagebuilder.Environment {
+func (h *harness) client(cache *imagebuilder.TagCache) *imagebuilder.Client {
 	if cache == nil {
 		cache = imagebuilder.NewTagCache()
 	}
 	cfg := aws.Config{Region: h.env.Region, Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", "")}
-	return imagebuilder.Environment{Client: imagebuilder.New(cfg, h.env,
+	return imagebuilder.New(cfg, h.env,
 		imagebuilder.WithEndpoint(h.srv.URL()),
 		imagebuilder.WithRetry(8, time.Millisecond),
 		imagebuilder.WithLogger(quiet),
-		imagebuilder.WithTagCache(cache))}
+		imagebuilder.WithTagCache(cache))
 }
 
 // list is what the environment holds now.
@@ -92,7 +92,7 @@ func (h *harness) apply(tb testing.TB, repo *model.Repository) (*reconciler.Plan
 func byID(live []reconciler.Live) map[string]reconciler.Live {
 	out := make(map[string]reconciler.Live, len(live))
 	for _, l := range live {
-		out[reconciler.Change{Kind: l.Kind, Name: l.Name, Version: l.Version}.ID()] = l
+		out[l.ID().String()] = l
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // Format is a `kiln check` output format.
@@ -37,11 +38,17 @@ func ParseFormat(s string) (Format, error) {
 	if slices.Contains(all, f) {
 		return f, nil
 	}
+	return "", fmt.Errorf("unknown output format %q: want one of %s", s, strings.Join(FormatNames(), ", "))
+}
+
+// FormatNames are the formats' names, for help texts and completion.
+func FormatNames() []string {
+	all := Formats()
 	names := make([]string, len(all))
 	for i, f := range all {
 		names[i] = string(f)
 	}
-	return "", fmt.Errorf("unknown output format %q: want one of %s", s, strings.Join(names, ", "))
+	return names
 }
 
 // Result is what one `kiln check` run found.
@@ -58,7 +65,7 @@ type Result struct {
 	// JUnit can report files without findings as passing test cases.
 	Paths       []string
 	Resources   int
-	Plan        []PlanSection // nil when no plan was computed
+	Plan        []*reconciler.Plan // nil when no plan was computed
 	ToolVersion string
 }
 

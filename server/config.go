@@ -9,16 +9,17 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -56,8 +57,9 @@ type Config struct {
 	// compared with Image Builder in environments with drift detection on.
 	DriftInterval time.Duration `yaml:"drift-interval"`
 	// RetryAfter is the first retry delay of a failed job (doubling);
-	// JobTimeout is how long a job may run before another worker may take
-	// it over, which is also how soon work is resumed after a crash.
+	// JobTimeout bounds one attempt of a job: past it the attempt is
+	// cancelled and retried. A crashed worker's jobs resume sooner, within
+	// the queue's ack wait, since live workers keep extending their lease.
 	RetryAfter time.Duration `yaml:"retry-after"`
 	JobTimeout time.Duration `yaml:"job-timeout"`
 }
@@ -149,33 +151,53 @@ func settings() []setting {
 		{"bake-backoff-max", "KILN_BAKE_BACKOFF_MAX", "longest interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMax })},
 		{"drift-interval", "KILN_DRIFT_INTERVAL", "how often environments with drift detection are compared with their branch", dur(func(c *Config) *time.Duration { return &c.DriftInterval })},
 		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
-		{"job-timeout", "KILN_JOB_TIMEOUT", "how long a job may run before it is handed to another worker", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
+		{"job-timeout", "KILN_JOB_TIMEOUT", "how long one attempt of a job may run before it is cancelled and retried", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
 	}
 }
 
-// LoadConfig reads the configuration from args (flags, without the program
-// and command name), the environment and an optional YAML file (--config or
-// KILN_CONFIG) with the flags' names as keys. Flags win over the environment,
-// the environment over the file, the file over the defaults. The result is
-// not validated: call Validate.
-func LoadConfig(args []string, getenv func(string) string) (Config, error) {
-	fs := flag.NewFlagSet("kiln serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	configFile := fs.String("config", "", "YAML configuration file (env KILN_CONFIG)")
-	sets := settings()
-	values := make([]*string, len(sets))
-	for i, s := range sets {
-		values[i] = fs.String(s.flag, "", s.usage+" (env "+s.env+")")
-	}
-	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("%w\n%s", err, Usage())
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
-	}
+// Flags are serve's settings registered on a flag set: each flag shows its
+// default and its environment variable in the help.
+type Flags struct {
+	fs         *pflag.FlagSet
+	configFile *string
+	values     []*string
+	sets       []setting
+}
 
+// AddFlags registers --config and every setting on fs.
+func AddFlags(fs *pflag.FlagSet) *Flags {
+	f := &Flags{fs: fs, sets: settings()}
+	f.configFile = fs.String("config", "", "YAML configuration file with the flags' names as keys (env KILN_CONFIG)")
+	defaults := defaultValues(DefaultConfig())
+	f.values = make([]*string, len(f.sets))
+	for i, s := range f.sets {
+		d := defaults[s.flag]
+		v := &flagValue{s: d.value, typ: d.typ}
+		fl := fs.VarPF(v, s.flag, "", s.usage+" (env "+s.env+")")
+		if d.typ == "bool" {
+			fl.NoOptDefVal = "true" // --admin-on-main alone means true
+		}
+		f.values[i] = &v.s
+	}
+	return f
+}
+
+// flagValue is a setting's text as given; the setting parses it, so the
+// flag, the environment and the file share one parser. typ names the kind
+// of value in the help ("duration", "int").
+type flagValue struct{ s, typ string }
+
+func (v *flagValue) String() string     { return v.s }
+func (v *flagValue) Set(s string) error { v.s = s; return nil }
+func (v *flagValue) Type() string       { return v.typ }
+
+// Load reads the configuration from the parsed flags, the environment and
+// an optional YAML file (--config or KILN_CONFIG). Flags win over the
+// environment, the environment over the file, the file over the defaults.
+// The result is not validated: call Validate.
+func (f *Flags) Load(getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
-	path := *configFile
+	path := *f.configFile
 	if path == "" {
 		path = getenv("KILN_CONFIG")
 	}
@@ -184,25 +206,20 @@ func LoadConfig(args []string, getenv func(string) string) (Config, error) {
 			return Config{}, err
 		}
 	}
-	for _, s := range sets {
+	for _, s := range f.sets {
 		if v := getenv(s.env); v != "" {
 			if err := s.set(&cfg, v); err != nil {
 				return Config{}, fmt.Errorf("%s: %w", s.env, err)
 			}
 		}
 	}
-	var err error
-	fs.Visit(func(f *flag.Flag) {
-		for i, s := range sets {
-			if s.flag == f.Name && err == nil {
-				if e := s.set(&cfg, *values[i]); e != nil {
-					err = fmt.Errorf("--%s: %w", s.flag, e)
-				}
-			}
+	for i, s := range f.sets {
+		if !f.fs.Changed(s.flag) {
+			continue
 		}
-	})
-	if err != nil {
-		return cfg, err
+		if err := s.set(&cfg, *f.values[i]); err != nil {
+			return Config{}, fmt.Errorf("--%s: %w", s.flag, err)
+		}
 	}
 	return cfg, cfg.readSecretFile()
 }
@@ -225,14 +242,57 @@ func (c *Config) readSecretFile() error {
 	return nil
 }
 
-// Usage describes the flags and their environment variables.
-func Usage() string {
-	var b strings.Builder
-	b.WriteString("Usage: kiln serve [flags]\n\n  --config FILE\n\tYAML file with the keys below (env KILN_CONFIG)\n")
-	for _, s := range settings() {
-		fmt.Fprintf(&b, "  --%s\n\t%s (env %s)\n", s.flag, s.usage, s.env)
+type defaultValue struct{ value, typ string }
+
+// defaultValues are the fields of c by their file key (which is also the
+// flag's name): the value as the help shows it (none when zero) and its
+// type's name.
+func defaultValues(c Config) map[string]defaultValue {
+	out := map[string]defaultValue{}
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		if key == "" {
+			continue
+		}
+		f := v.Field(i)
+		d := defaultValue{typ: "string"}
+		switch {
+		case f.Type() == reflect.TypeFor[time.Duration]():
+			d.typ = "duration"
+		case f.CanInt():
+			d.typ = "int"
+		case f.Kind() == reflect.Bool:
+			d.typ = "bool"
+		}
+		if !f.IsZero() {
+			d.value = fmt.Sprint(f.Interface())
+		}
+		out[key] = d
 	}
-	return b.String()
+	return out
+}
+
+// LoadConfig reads the configuration from args (flags, without the program
+// and command name), the environment and the file, as Flags.Load does.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	fs := pflag.NewFlagSet("kiln serve", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("%w\n%s", err, Usage())
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q\n%s", fs.Arg(0), Usage())
+	}
+	return f.Load(getenv)
+}
+
+// Usage describes the flags, their defaults and environment variables.
+func Usage() string {
+	fs := pflag.NewFlagSet("kiln serve", pflag.ContinueOnError)
+	AddFlags(fs)
+	return "Usage: kiln serve [flags]\n\n" + fs.FlagUsages()
 }
 
 func loadFile(path string, cfg *Config) error {

@@ -68,7 +68,7 @@ workers: 2
 		},
 		{
 			name: "flags over env over file",
-			args: []string{"--config", file, "--webhook-secret", "from-flag", "--github-app-id=42", "-workers", "8", "--listen", "127.0.0.1:1"},
+			args: []string{"--config", file, "--webhook-secret", "from-flag", "--github-app-id=42", "--workers", "8", "--listen", "127.0.0.1:1"},
 			env:  map[string]string{"KILN_WEBHOOK_SECRET": "from-env", "KILN_GITHUB_APP_ID": "21", "KILN_DATA_DIR": "/env/data", "KILN_GITHUB_PRIVATE_KEY_FILE": "/env/key.pem"},
 			want: with(func(c *Config) {
 				c.AppID, c.PrivateKeyFile, c.WebhookSecret, c.Listen, c.DataDir, c.Workers = 42, "/env/key.pem", "from-flag", "127.0.0.1:1", "/env/data", 8

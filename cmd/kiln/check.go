@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/gitfetch"
@@ -20,106 +20,106 @@ import (
 	"github.com/kiln-gitops/kiln/report"
 )
 
-type stringList []string
+// checkOptions are `kiln check`'s flags.
+type checkOptions struct {
+	output, base, env, failOn string
+	assumeRole                bool
+	policies                  []string
+}
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+func newCheckCmd() *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check [DIR]",
+		Short: "Validate, check policies and (with --env) plan a repository",
+		Long: `Check validates the kiln repository in DIR (default: the current folder):
+JSON Schema, AWSTOE document rules, references and immutability, then the
+OPA/Rego policies. With --env and AWS credentials it also plans the
+environment. It runs offline; nothing is written to AWS.`,
+		Example: `  kiln check examples
+  kiln check . --output sarif > kiln.sarif
+  kiln check --base origin/main --env prod .`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runCheck(cmd.Context(), o, dir, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.output, "output", "o", "text", "output format: "+strings.Join(report.FormatNames(), ", "))
+	fl.StringVar(&o.base, "base", "", "Git revision to compare against: immutability is checked against it and policies, waivers and .kiln.yaml are read from it")
+	fl.StringVar(&o.env, "env", "", "environment to evaluate for (production rules) and, with AWS credentials, to plan against")
+	fl.StringVar(&o.failOn, "fail-on", "", "lowest severity that fails (critical, high, medium, low, info); default from .kiln.yaml, else high")
+	fl.BoolVar(&o.assumeRole, "assume-role", true, "assume the environment's roleArn for the plan (false: use the default credentials as they are)")
+	fl.StringArrayVar(&o.policies, "policy", nil, "extra policy directory (repeatable), conftest conventions")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"critical", "high", "medium", "low", "info"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("policy")
+	cmd.ValidArgsFunction = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return nil, cobra.ShellCompDirectiveFilterDirs
+	}
+	return cmd
+}
 
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("kiln check", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	output := fl.String("output", "text", "output format: text, json, sarif, junit, github")
-	fl.StringVar(output, "o", "text", "shorthand for --output")
-	base := fl.String("base", "", "Git revision to compare against: immutability is checked against it and policies, waivers and .kiln.yaml are read from it")
-	env := fl.String("env", "", "environment to evaluate for (production rules) and, with AWS credentials, to plan against")
-	failOn := fl.String("fail-on", "", "lowest severity that fails (critical, high, medium, low, info); default from .kiln.yaml, else high")
-	assumeRole := fl.Bool("assume-role", true, "assume the environment's roleArn for the plan (off: use the default credentials as they are)")
-	var policies stringList
-	fl.Var(&policies, "policy", "extra policy directory (repeatable), conftest conventions")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kiln check [flags] [DIR]")
-		fl.PrintDefaults()
-	}
-	if code, ok := parseFlags(fl, args); !ok {
-		return code
-	}
-	if fl.NArg() > 1 {
-		fl.Usage()
-		return exitUsage
-	}
-	dir := "."
-	if fl.NArg() == 1 {
-		dir = fl.Arg(0)
-	}
-	format, err := report.ParseFormat(*output)
+func runCheck(ctx context.Context, o checkOptions, dir string, stdout, stderr io.Writer) error {
+	format, err := report.ParseFormat(o.output)
 	if err != nil {
-		fmt.Fprintln(stderr, "kiln check:", err)
-		return exitUsage
+		return usageErrorf("%v", err)
 	}
 	var threshold finding.Severity
-	if *failOn != "" {
-		threshold = finding.Severity(*failOn)
+	if o.failOn != "" {
+		threshold = finding.Severity(o.failOn)
 		if !threshold.Valid() || threshold == finding.SeverityError {
-			fmt.Fprintf(stderr, "kiln check: --fail-on %q: want critical, high, medium, low or info\n", *failOn)
-			return exitUsage
+			return usageErrorf("--fail-on %q: want critical, high, medium, low or info", o.failOn)
 		}
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		fmt.Fprintf(stderr, "kiln check: %s is not a directory\n", dir)
-		return exitUsage
+		return usageErrorf("%s is not a directory", dir)
 	}
 
 	// os.Root refuses paths and links that leave dir, even if a link is
 	// swapped between the loader's check and its read.
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		fmt.Fprintln(stderr, "kiln check:", err)
-		return exitUsage
+		return usageErrorf("%v", err)
 	}
 	defer root.Close()
-	in := check.Input{Head: root.FS(), Environment: *env, Now: time.Now()}
-	if *base != "" {
-		in.Base, err = baseTree(dir, *base)
-		if err != nil {
-			fmt.Fprintln(stderr, "kiln check:", err)
-			return exitUsage
+	in := check.Input{Head: root.FS(), Environment: o.env, Now: time.Now()}
+	if o.base != "" {
+		if in.Base, err = baseTree(dir, o.base); err != nil {
+			return usageErrorf("%v", err)
 		}
 	}
-	if in.ExtraPolicies, err = readPolicyDirs(policies); err != nil {
-		fmt.Fprintln(stderr, "kiln check:", err)
-		return exitUsage
+	if in.ExtraPolicies, err = readPolicyDirs(o.policies); err != nil {
+		return usageErrorf("%v", err)
 	}
 	checker, err := check.New()
 	if err != nil {
-		fmt.Fprintln(stderr, "kiln check:", err)
-		return exitUsage
+		return usageErrorf("%v", err)
 	}
+	// A policy that does not compile says so itself ("policy does not
+	// compile: …"), like every other error here.
 	res, err := checker.Run(ctx, in)
 	if err != nil {
-		var ce *policy.CompileError
-		if errors.As(err, &ce) {
-			// ce.Error() already opens with "policy does not compile:".
-			fmt.Fprintln(stderr, "kiln check:", ce.Error())
-			return exitUsage
-		}
-		fmt.Fprintln(stderr, "kiln check:", err)
-		return exitUsage
+		return usageErrorf("%v", err)
 	}
 	if threshold == "" {
 		threshold = res.FailOn()
 	}
-	findings := res.Findings()
 	out := report.Result{
 		Root:        dir,
-		Findings:    findings,
+		Findings:    res.Findings(),
 		FailOn:      threshold,
 		Files:       len(res.Head.Files),
 		Paths:       res.Head.Files, // JUnit: files without findings pass
 		Resources:   len(res.Head.Resources),
-		ToolVersion: version,
+		ToolVersion: toolVersion(),
 	}
-	if *env != "" {
-		sections, planFindings, note := planForCheck(ctx, res, *env, *assumeRole)
+	if o.env != "" {
+		sections, planFindings, note := planForCheck(ctx, res, o.env, o.assumeRole)
 		out.Plan = sections
 		out.Findings = append(out.Findings, planFindings...)
 		finding.Sort(out.Findings)
@@ -128,13 +128,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	if err := report.Write(stdout, format, out); err != nil {
-		fmt.Fprintln(stderr, "kiln check: write report:", err)
-		return exitUsage
+		return usageErrorf("write report: %v", err)
 	}
 	if failing, _ := finding.Count(out.Findings, threshold); failing > 0 {
-		return exitFindings
+		return errFindings
 	}
-	return exitOK
+	return nil
 }
 
 // baseTree reads REV of the Git repository that holds dir, and returns the

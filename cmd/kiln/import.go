@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,82 +13,91 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kiln-gitops/kiln/imagebuilder"
 	"github.com/kiln-gitops/kiln/model"
 )
 
+// importOptions are `kiln import`'s flags.
+type importOptions struct {
+	env, config, account, region, roleArn, out string
+	assumeRole, all, force                     bool
+}
+
+func newImportCmd() *cobra.Command {
+	var o importOptions
+	cmd := &cobra.Command{
+		Use:   "import --env NAME [--config DIR/.kiln.yaml | --account A --region R [--role-arn ARN]]",
+		Short: "Write a kiln repository from what an environment's Image Builder holds",
+		Example: `  kiln import --env prod --config .kiln.yaml
+  kiln import --env legacy --account 123456789012 --region eu-west-1 --out legacy`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runImport(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.env, "env", "", "environment name (required)")
+	fl.StringVar(&o.config, "config", "", "a .kiln.yaml that defines the environment")
+	fl.StringVar(&o.account, "account", "", "AWS account id of the environment (without --config)")
+	fl.StringVar(&o.region, "region", "", "AWS region of the environment (without --config)")
+	fl.StringVar(&o.roleArn, "role-arn", "", "role to assume for the environment (without --config)")
+	fl.BoolVar(&o.assumeRole, "assume-role", true, "assume the environment's role (false: use the default credentials as they are)")
+	fl.StringVar(&o.out, "out", "", "repository folder to write (default: the --config file's folder, else .)")
+	fl.BoolVar(&o.all, "all", false, "also import resources kiln already manages (tagged kiln:managed)")
+	fl.BoolVar(&o.force, "force", false, "overwrite files that exist (never .kiln.yaml)")
+	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
+	_ = cmd.MarkFlagDirname("out")
+	return cmd
+}
+
 // runImport writes a kiln repository from what an environment's Image
 // Builder already holds, so a team adopts kiln without retyping its
 // definitions.
-func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("kiln import", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	envName := fl.String("env", "", "environment name (required)")
-	configPath := fl.String("config", "", "a .kiln.yaml that defines the environment")
-	account := fl.String("account", "", "AWS account id of the environment (without --config)")
-	region := fl.String("region", "", "AWS region of the environment (without --config)")
-	roleArn := fl.String("role-arn", "", "role to assume for the environment (without --config)")
-	assumeRole := fl.Bool("assume-role", true, "assume the environment's role (off: use the default credentials as they are)")
-	out := fl.String("out", "", "repository folder to write (default: the --config file's folder, else .)")
-	all := fl.Bool("all", false, "also import resources kiln already manages (tagged kiln:managed)")
-	force := fl.Bool("force", false, "overwrite files that exist (never .kiln.yaml)")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kiln import --env NAME [--config DIR/.kiln.yaml | --account A --region R [--role-arn ARN]] [flags]")
-		fl.PrintDefaults()
+func runImport(ctx context.Context, o importOptions, stdout io.Writer) error {
+	if o.env == "" {
+		return usageErrorf("--env is required")
 	}
-	if code, ok := parseFlags(fl, args); !ok {
-		return code
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "kiln import: "+format+"\n", a...)
-		return exitUsage
-	}
-	if fl.NArg() > 0 {
-		return fail("unexpected arguments %q", fl.Args())
-	}
-	if *envName == "" {
-		return fail("--env is required")
-	}
-	env, err := importEnvironment(*envName, *configPath, *account, *region, *roleArn)
+	env, err := importEnvironment(o.env, o.config, o.account, o.region, o.roleArn)
 	if err != nil {
-		return fail("%v", err)
+		return usageErrorf("%v", err)
 	}
-	dir := *out
+	dir := o.out
 	if dir == "" {
 		dir = "."
-		if *configPath != "" {
-			dir = filepath.Dir(*configPath)
+		if o.config != "" {
+			dir = filepath.Dir(o.config)
 		}
 	}
 
 	cfg, err := awsConfig(ctx, env.Region)
 	if err != nil {
-		return fail("AWS credentials: %v", err)
+		return usageErrorf("AWS credentials: %v", err)
 	}
 	clientEnv := env
-	if !*assumeRole {
+	if !o.assumeRole {
 		clientEnv.RoleArn = ""
 	}
 	client, err := imagebuilder.ForEnvironment(ctx, cfg, clientEnv)
 	if err != nil {
-		return fail("%v", err)
+		return usageErrorf("%v", err)
 	}
-	exp, err := client.Export(ctx, imagebuilder.ExportOptions{All: *all})
+	exp, err := client.Export(ctx, imagebuilder.ExportOptions{All: o.all})
 	if err != nil {
-		return fail("%v", err)
+		return usageErrorf("%v", err)
 	}
 	files, err := importFiles(exp.Resources)
 	if err != nil {
-		return fail("%v", err)
+		return usageErrorf("%v", err)
 	}
 	cfgPath := filepath.Join(dir, model.ConfigFile)
 	if _, err := os.Stat(cfgPath); errors.Is(err, fs.ErrNotExist) {
 		files = append(files, importFile{path: model.ConfigFile, data: configFile(env)})
 	}
-	if err := writeImport(dir, files, *force); err != nil {
-		return fail("%v", err)
+	if err := writeImport(dir, files, o.force); err != nil {
+		return usageErrorf("%v", err)
 	}
 
 	for _, f := range files {
@@ -101,17 +109,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			managed++
 			continue
 		}
-		id := string(s.Kind) + "/" + s.Name
-		if s.Version != "" {
-			id += "@" + s.Version
-		}
-		fmt.Fprintf(stdout, "skipped %s: %s\n", id, s.Reason)
+		fmt.Fprintf(stdout, "skipped %s: %s\n", model.NewID(s.Kind, s.Name, s.Version), s.Reason)
 	}
 	if managed > 0 {
 		fmt.Fprintf(stdout, "left out %d resources kiln already manages (--all imports them)\n", managed)
 	}
 	fmt.Fprintf(stdout, "imported %d resources from %s (%s, %s)\n", len(exp.Resources), env.Name, env.Account, env.Region)
-	return exitOK
+	return nil
 }
 
 // importEnvironment is the environment from the config file, or from the
@@ -146,35 +150,26 @@ type importFile struct {
 	data []byte
 }
 
-// kindFolders is where each kind goes, as in examples/.
-var kindFolders = map[model.Kind]string{
-	model.KindComponent:                   "components",
-	model.KindImageRecipe:                 "recipes",
-	model.KindContainerRecipe:             "recipes",
-	model.KindInfrastructureConfiguration: "infrastructure",
-	model.KindDistributionConfiguration:   "distribution",
-	model.KindImagePipeline:               "pipelines",
-}
-
 // importFiles lays the resources out one file each: the newest version of
 // a name gets <name>.yaml, older ones <name>-<version>.yaml, and a
 // component's document sits beside it as <stem>.toe.yaml. res must be in
 // Export's order (kind, name, version), which makes the layout
 // deterministic.
 func importFiles(res []imagebuilder.Exported) ([]importFile, error) {
-	newest := map[string]string{} // kind/name → newest version
+	newest := map[model.ID]string{} // kind and name → newest version
 	for _, e := range res {
-		newest[string(e.Resource.Kind)+"/"+e.Resource.Metadata.Name] = e.Resource.Metadata.Version
+		newest[model.NewID(e.Resource.Kind, e.Resource.Metadata.Name, "")] = e.Resource.Metadata.Version
 	}
 	used := map[string]bool{}
 	var out []importFile
 	for _, e := range res {
 		r := e.Resource
 		stem := fileStem(r.Metadata.Name)
-		if r.Kind.Versioned() && newest[string(r.Kind)+"/"+r.Metadata.Name] != r.Metadata.Version {
+		if r.Kind.Versioned() && newest[model.NewID(r.Kind, r.Metadata.Name, "")] != r.Metadata.Version {
 			stem += "-" + r.Metadata.Version
 		}
-		folder := kindFolders[r.Kind]
+		info, _ := r.Kind.Info()
+		folder := info.Folder
 		taken := func(s string) bool {
 			return used[path.Join(folder, s+".yaml")] || used[path.Join(folder, s+".toe.yaml")]
 		}

@@ -241,7 +241,7 @@ func TestImport(t *testing.T) {
 			t.Errorf("%d resources loaded, want 10", len(res.Head.Resources))
 		}
 		for _, id := range []string{"Component/kiln-owned@1.0.0", "InfrastructureConfiguration/kiln-infra", "ImagePipeline/web-on-managed"} {
-			if !slices.ContainsFunc(res.Head.Resources, func(r *model.Resource) bool { return r.ID() == id }) {
+			if !slices.ContainsFunc(res.Head.Resources, func(r *model.Resource) bool { return r.ID().String() == id }) {
 				t.Errorf("--all did not import %s", id)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/imagebuilder/ibtest"
+	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
 )
 
@@ -77,15 +78,15 @@ func TestCheckPlanEmulator(t *testing.T) {
 			kinds := map[string]int{}
 			for _, c := range sec.Changes {
 				kinds[string(c.Kind)]++
-				if c.Action != report.ActionCreate {
-					t.Errorf("%s: %s, want create", c.ID(), c.Action)
+				if c.Action != string(reconciler.ActionCreate) {
+					t.Errorf("%s/%s: %s, want create", c.Kind, c.Name, c.Action)
 				}
 				wantDry := ""
 				if c.Kind == "Component" {
 					wantDry = "would succeed"
 				}
 				if c.DryRun != wantDry {
-					t.Errorf("%s: dryRun %q, want %q", c.ID(), c.DryRun, wantDry)
+					t.Errorf("%s/%s: dryRun %q, want %q", c.Kind, c.Name, c.DryRun, wantDry)
 				}
 			}
 			if kinds["Component"] < 6 || kinds["ImagePipeline"] < 2 {

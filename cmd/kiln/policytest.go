@@ -2,60 +2,66 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"io"
 	"maps"
+
+	"github.com/spf13/cobra"
 
 	"github.com/kiln-gitops/kiln/policy"
 )
 
+type policyTestOptions struct {
+	verbose, builtin bool
+}
+
+func newPolicyTestCmd() *cobra.Command {
+	var o policyTestOptions
+	cmd := &cobra.Command{
+		Use:   "test [DIR...]",
+		Short: "Run Rego unit tests (rules named test_…), as opa test does",
+		Example: `  kiln policy test policies
+  kiln policy test --builtin`,
+		RunE: func(cmd *cobra.Command, dirs []string) error {
+			return runPolicyTest(cmd.Context(), o, dirs, cmd.OutOrStdout())
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
+	}
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "print every test, with trace output of failures")
+	cmd.Flags().BoolVar(&o.builtin, "builtin", false, "also run the built-in bundle's tests")
+	return cmd
+}
+
 // runPolicyTest runs Rego unit tests the way `opa test` does: users test
 // their own policies (and may load the built-in bundle beside them).
-func runPolicyTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("kiln policy test", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	verbose := fl.Bool("v", false, "print every test, with trace output of failures")
-	builtin := fl.Bool("builtin", false, "also run the built-in bundle's tests")
-	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: kiln policy test [-v] [--builtin] [DIR…]")
-		fl.PrintDefaults()
-	}
-	if code, ok := parseFlags(fl, args); !ok {
-		return code
-	}
-	dirs := fl.Args()
-	if len(dirs) == 0 && !*builtin {
+func runPolicyTest(ctx context.Context, o policyTestOptions, dirs []string, stdout io.Writer) error {
+	if len(dirs) == 0 && !o.builtin {
 		dirs = []string{"."}
 	}
 	files, err := readPolicyDirs(dirs)
 	if err != nil {
-		fmt.Fprintln(stderr, "kiln policy test:", err)
-		return exitUsage
+		return usageErrorf("%v", err)
 	}
-	if *builtin {
+	if o.builtin {
 		bundle, err := policy.BundleFiles(true)
 		if err != nil {
-			fmt.Fprintln(stderr, "kiln policy test:", err)
-			return exitUsage
+			return usageErrorf("%v", err)
 		}
 		maps.Copy(files, bundle)
 	}
 	if len(files) == 0 {
-		fmt.Fprintln(stderr, "kiln policy test: no .rego files found")
-		return exitUsage
+		return usageErrorf("no .rego files found")
 	}
-	passed, failed, err := policy.Test(ctx, files, stdout, *verbose)
+	passed, failed, err := policy.Test(ctx, files, stdout, o.verbose)
 	if err != nil {
-		fmt.Fprintln(stderr, "kiln policy test:", err)
-		return exitUsage
+		return usageErrorf("%v", err)
 	}
 	if passed+failed == 0 {
-		fmt.Fprintln(stderr, "kiln policy test: no tests found (rules named test_…)")
-		return exitUsage
+		return usageErrorf("no tests found (rules named test_…)")
 	}
 	if failed > 0 {
-		return exitFindings
+		return errFindings
 	}
-	return exitOK
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
 
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/gh"
@@ -23,17 +23,33 @@ import (
 	"github.com/kiln-gitops/kiln/server"
 )
 
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the GitHub App",
+		Long: `Serve runs kiln as a GitHub App: webhooks arrive at POST /webhook, health,
+readiness and metrics are served on the admin listener. Every setting is a
+flag, an environment variable (named beside it below) or a key of the
+--config file; flags win over the environment, the environment over the file.
+It refuses to start without a webhook secret.`,
+		Args: cobra.NoArgs,
+	}
+	flags := server.AddFlags(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		cfg, err := flags.Load(os.Getenv)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		return runServe(cmd.Context(), cfg, cmd.OutOrStdout())
+	}
+	return cmd
+}
+
 // runServe is `kiln serve`: the GitHub App. It wires the adapters (GitHub,
 // Git, Image Builder, JetStream) to the jobs and serves until SIGTERM.
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cfg, err := server.LoadConfig(args, os.Getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "kiln serve:", err)
-		return exitUsage
-	}
+func runServe(ctx context.Context, cfg server.Config, stdout io.Writer) error {
 	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "kiln serve: refusing to start:\n%v\n", err)
-		return exitUsage
+		return usageErrorf("refusing to start:\n%v", err)
 	}
 	log := server.NewLogger(stdout, slog.LevelInfo)
 	for _, w := range cfg.Warnings() {
@@ -41,9 +57,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("kiln serve stopped", "err", err)
-		return exitFindings
+		return &exitError{code: exitFindings}
 	}
-	return exitOK
+	return nil
 }
 
 func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
@@ -57,8 +73,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		return err
 	}
 	srv, err := server.New(ctx, cfg, log, server.Options{Metrics: metrics, Queue: queue.Config{
-		AckWait: cfg.JobTimeout,
-		Backoff: []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
+		JobTimeout: cfg.JobTimeout,
+		Backoff:    []time.Duration{cfg.RetryAfter, 2 * cfg.RetryAfter, 4 * cfg.RetryAfter, 8 * cfg.RetryAfter},
 	}})
 	if err != nil {
 		return err
@@ -134,7 +150,7 @@ func (e *environments) open(ctx context.Context, env model.Environment) (reconci
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c, ok := e.clients[env]; ok {
-		return imagebuilder.Environment{Client: c}, nil
+		return c, nil
 	}
 	c, err := imagebuilder.ForEnvironment(ctx, e.base, env, imagebuilder.WithLogger(e.log))
 	if err != nil {
@@ -144,5 +160,5 @@ func (e *environments) open(ctx context.Context, env model.Environment) (reconci
 		e.clients = map[model.Environment]*imagebuilder.Client{}
 	}
 	e.clients[env] = c
-	return imagebuilder.Environment{Client: c}, nil
+	return c, nil
 }

@@ -35,7 +35,7 @@ sshd_sets(c, keyword, pattern) if {
 # custom:
 #   id: KILN-CMP-001
 #   severity: high
-#   controls: ["RHEL-08-010550", "CIS Amazon Linux 2023: Ensure sshd PermitRootLogin is disabled"]
+#   controls: ["cis-al2023:4.2.7", "stig-rhel8:RHEL-08-010550", "stig-rhel9:RHEL-09-255045", "srg:SRG-OS-000109-GPOS-00056", "nist-800-53:AC-6(2)"]
 #   remediation: Set "PermitRootLogin no" in sshd_config (or a drop-in under sshd_config.d).
 permit_root_login contains r if {
 	some c in lib.mentions["permitrootlogin"]
@@ -49,7 +49,7 @@ permit_root_login contains r if {
 # custom:
 #   id: KILN-CMP-002
 #   severity: high
-#   controls: ["RHEL-08-020330", "CIS Amazon Linux 2023: Ensure sshd PermitEmptyPasswords is disabled"]
+#   controls: ["cis-al2023:4.2.9", "stig-rhel8:RHEL-08-020330", "stig-rhel9:RHEL-09-255040", "srg:SRG-OS-000106-GPOS-00053"]
 #   remediation: Set "PermitEmptyPasswords no".
 permit_empty_passwords contains r if {
 	some c in lib.mentions["permitemptypasswords"]
@@ -63,7 +63,7 @@ permit_empty_passwords contains r if {
 # custom:
 #   id: KILN-CMP-003
 #   severity: medium
-#   controls: ["RHEL-08-010830", "CIS Amazon Linux 2023: Ensure sshd PermitUserEnvironment is disabled"]
+#   controls: ["cis-al2023:4.2.10", "stig-rhel8:RHEL-08-010830", "stig-rhel9:RHEL-09-255085", "srg:SRG-OS-000480-GPOS-00229"]
 #   remediation: Set "PermitUserEnvironment no".
 permit_user_environment contains r if {
 	some c in lib.mentions["permituserenvironment"]
@@ -77,7 +77,7 @@ permit_user_environment contains r if {
 # custom:
 #   id: KILN-CMP-004
 #   severity: medium
-#   controls: []
+#   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:IA-2"]
 #   remediation: Set "PasswordAuthentication no".
 password_authentication contains r if {
 	some c in lib.mentions["passwordauthentication"]
@@ -91,7 +91,7 @@ password_authentication contains r if {
 # custom:
 #   id: KILN-CMP-005
 #   severity: high
-#   controls: ["RHEL-08-030180", "CIS Amazon Linux 2023: Ensure auditd is installed", "CIS Amazon Linux 2023: Ensure auditd service is enabled and active"]
+#   controls: ["cis-al2023:5.2.1.1", "cis-al2023:5.2.1.4", "stig-rhel8:RHEL-08-030180", "stig-rhel8:RHEL-08-030181", "stig-rhel9:RHEL-09-653010", "stig-rhel9:RHEL-09-653015", "srg:SRG-OS-000062-GPOS-00031"]
 #   remediation: Keep the audit package and the auditd service enabled.
 auditd_kept contains r if {
 	some c in lib.mentions["audit"]
@@ -117,7 +117,7 @@ insecure_install := `(?i)\b(yum|dnf|apt-get|apt|zypper)\b.*\binstall\b.*\s(telne
 # custom:
 #   id: KILN-CMP-006
 #   severity: high
-#   controls: ["RHEL-08-040000", "RHEL-08-040010", "RHEL-09-215060", "RHEL-09-215015"]
+#   controls: ["cis-al2023:2.2.6", "cis-al2023:2.2.7", "cis-al2023:2.2.13", "stig-rhel8:RHEL-08-040000", "stig-rhel8:RHEL-08-040190", "stig-rhel8:RHEL-08-040360", "stig-rhel9:RHEL-09-215015", "stig-rhel9:RHEL-09-215040", "stig-rhel9:RHEL-09-215060", "srg:SRG-OS-000095-GPOS-00049"]
 #   remediation: Do not install telnet-server, rsh-server, tftp-server or an FTP server; use SSH/SFTP.
 insecure_services contains r if {
 	some c in server_commands
@@ -132,7 +132,7 @@ insecure_services contains r if {
 # custom:
 #   id: KILN-CMP-007
 #   severity: high
-#   controls: ["RHEL-08-010370", "RHEL-08-010371", "CIS Amazon Linux 2023: Ensure gpgcheck is globally activated"]
+#   controls: ["cis-al2023:1.2.2", "stig-rhel8:RHEL-08-010370", "stig-rhel8:RHEL-08-010371", "stig-rhel9:RHEL-09-214015", "stig-rhel9:RHEL-09-214020", "stig-rhel9:RHEL-09-214025", "srg:SRG-OS-000366-GPOS-00153"]
 #   remediation: Remove --nogpgcheck / gpgcheck=0; import the vendor key instead.
 gpg_checks contains r if {
 	some c in gpg_commands
@@ -146,7 +146,7 @@ gpg_checks contains r if {
 # custom:
 #   id: KILN-CMP-008
 #   severity: high
-#   controls: ["RHEL-08-010170", "CIS Amazon Linux 2023: Ensure the SELinux mode is not disabled"]
+#   controls: ["cis-al2023:1.6.1.4", "cis-al2023:1.6.1.5", "stig-rhel8:RHEL-08-010170", "stig-rhel9:RHEL-09-431010", "srg:SRG-OS-000445-GPOS-00199"]
 #   remediation: Keep SELINUX=enforcing and fix the denials with a policy module.
 selinux_enforcing contains r if {
 	some c in selinux_commands
@@ -180,7 +180,7 @@ secret_candidates := [[path, value] |
 # custom:
 #   id: KILN-CMP-009
 #   severity: critical
-#   controls: []
+#   controls: ["srg:SRG-OS-000073-GPOS-00041", "srg:SRG-OS-000067-GPOS-00035", "nist-800-53:IA-5(7)"]
 #   remediation: Remove the secret, rotate it, and read it at build time from Secrets Manager or SSM Parameter Store.
 plaintext_secrets contains r if {
 	some [path, value] in secret_candidates
@@ -195,7 +195,7 @@ plaintext_secrets contains r if {
 # custom:
 #   id: KILN-CMP-010
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000073-GPOS-00041", "nist-800-53:IA-5(7)"]
 #   remediation: Remove the default and pass the value from the recipe, or read it from Secrets Manager at build time.
 secret_parameter_default contains r if {
 	some i, p in object.get(input.document, "parameters", [])
@@ -211,7 +211,7 @@ secret_parameter_default contains r if {
 # custom:
 #   id: KILN-CMP-011
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000423-GPOS-00187", "nist-800-53:SC-8"]
 #   remediation: Download over https.
 download_https contains r if {
 	some s in lib.by_action["WebDownload"]
@@ -226,7 +226,7 @@ download_https contains r if {
 # custom:
 #   id: KILN-CMP-012
 #   severity: medium
-#   controls: []
+#   controls: ["srg:SRG-OS-000366-GPOS-00153", "nist-800-53:SI-7"]
 #   remediation: Add checksum and algorithm (SHA256) to the WebDownload input.
 download_checksum contains r if {
 	some s in lib.by_action["WebDownload"]
@@ -241,7 +241,7 @@ download_checksum contains r if {
 # custom:
 #   id: KILN-CMP-013
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000423-GPOS-00187", "nist-800-53:SC-8"]
 #   remediation: Remove ignoreCertificateErrors; install the CA certificate if it is a private one.
 download_certificates contains r if {
 	some s in lib.by_action["WebDownload"]
@@ -256,7 +256,7 @@ download_certificates contains r if {
 # custom:
 #   id: KILN-CMP-014
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000423-GPOS-00187", "nist-800-53:SC-8"]
 #   remediation: Drop -k/--insecure/--no-check-certificate; install the CA certificate if it is a private one.
 shell_tls contains r if {
 	some c in download_commands
@@ -273,7 +273,7 @@ shell_tls contains r if {
 # custom:
 #   id: KILN-CMP-015
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000366-GPOS-00153", "nist-800-53:SI-7"]
 #   remediation: Download to a file, verify its checksum or signature, then run it.
 pipe_to_shell contains r if {
 	some c in download_commands
@@ -288,7 +288,8 @@ pipe_to_shell contains r if {
 # custom:
 #   id: KILN-CMP-016
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SI-7", "nist-800-53:AC-3"]
+#   scope: aws
 #   remediation: Add expectedBucketOwner (the bucket's account id) to every S3Download/S3Upload input.
 s3_bucket_owner contains r if {
 	some action in ["S3Download", "S3Upload"]
@@ -304,7 +305,7 @@ s3_bucket_owner contains r if {
 # custom:
 #   id: KILN-CMP-017
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000366-GPOS-00153", "nist-800-53:CM-5(3)"]
 #   remediation: Remove allowUnsignedInstaller and install a signed MSI.
 msi_signed contains r if {
 	some s in lib.by_action["InstallMSI"]
