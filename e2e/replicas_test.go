@@ -225,9 +225,6 @@ func (w *world) postTo(r *replica, d delivery) {
 	}
 }
 
-// prChecks are the check runs every pull request gets.
-var prChecks = []string{"kiln/validate", "kiln/policy", "kiln/plan"}
-
 // Two replicas share a burst of pull requests; one is killed in the middle
 // of it. Every pull request gets each check run and its sticky comment
 // exactly once, the killed replica's work resuming on the other within

@@ -49,7 +49,7 @@ type Config struct {
 	// NATSReplicas is how many NATS servers of the external cluster keep
 	// a copy of the queue and state (1, 3 or 5; a server may then fail).
 	NATSReplicas int `yaml:"nats-replicas"`
-	Workers int    `yaml:"workers"`
+	Workers      int `yaml:"workers"`
 	// BakePoll is how often bake tracking looks for bakes that are due;
 	// BakeBackoff bounds the interval between two GetImage calls for one
 	// bake, which doubles while its state stays the same.
