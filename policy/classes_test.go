@@ -249,3 +249,12 @@ func TestHardeningEvidence(t *testing.T) {
 		})
 	}
 }
+
+// TestRealComponentFalsePositives holds the shapes of real public
+// components that were flagged wrongly (see the report of issue 11).
+func TestRealComponentFalsePositives(t *testing.T) {
+	runContentCases(t, []contentCase{
+		{"PowerShell variables assigned commands", pwsh("$secret = Get-SECSecretValue -SecretId \"{{ PasswordSecret }}\"\n$secretValue = ConvertFrom-JSON -InputObject $secret.SecretString\n$password = ConvertTo-SecureString -String $secretValue.password -AsPlaintext -Force"), nil},
+		{"PowerShell variable assigned a literal", pwsh(`$password = 'Xk9#mQ2$vL7pR4w'`), []string{"KILN-CMP-009"}},
+	})
+}

@@ -191,10 +191,13 @@ secret_formats := {
 
 # secret_assignments find a value in a password-like position: key=value
 # or key: value for a password, secret, token or API key (not a word inside
-# an ARN, path or host name), and --password value / -Password value flags.
-# The value is the last group.
+# an ARN, path or host name), a $variable assigned a quoted literal (its
+# value assigned a command, $password = ConvertTo-SecureString …, is not
+# one), and --password value / -Password value flags. The value is the last
+# group.
 secret_assignments := [
-	`(?i)(^|[^a-z0-9:/.-])[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*["']?\s*[=:]\s*["']?([^\s"',;)}]+)`,
+	`(?i)(^|[^a-z0-9:/.$-])[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*["']?\s*[=:]\s*["']?([^\s"',;)}]+)`,
+	`(?i)\$[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*\s*=\s*["']([^"'$][^"']*)["']`,
 	`(?i)(^|\s)--?(password|passwd|secret|token|api-?key|client-secret)(=|\s+)["']?([^\s"']+)`,
 ]
 
