@@ -167,7 +167,7 @@ func TestRunAgainstBase(t *testing.T) {
 		}
 		var changed []string
 		for _, r := range res.Changed {
-			changed = append(changed, r.ID())
+			changed = append(changed, r.ID().String())
 		}
 		if want := []string{"Component/java-runtime@1.4.0", "InfrastructureConfiguration/build-ami"}; !slices.Equal(changed, want) {
 			t.Errorf("changed %v, want %v", changed, want)

@@ -2,54 +2,38 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/reconciler"
-	"github.com/kiln-gitops/kiln/report"
 )
 
 // Plan lists env's actual state through ib, plans the checked head against
-// it and, for new components, asks Image Builder's dryRun for a verdict
-// (only CreateComponent takes dryRun; the other kinds rely on kiln's own
-// validation). It returns the plan, its section for reports, and the plan's
-// errors as findings.
-func Plan(ctx context.Context, res *Result, env model.Environment, ib reconciler.ImageBuilder) (*reconciler.Plan, report.PlanSection, []finding.Finding, error) {
+// it and, for new resources of kinds whose create takes dryRun, asks Image
+// Builder for a verdict (the other kinds rely on kiln's own validation).
+// It returns the plan and the plan's errors as findings; when Image
+// Builder cannot be read, the plan carries the reason as its Note.
+func Plan(ctx context.Context, res *Result, env model.Environment, ib reconciler.ImageBuilder) (*reconciler.Plan, []finding.Finding, error) {
 	actual, err := ib.List(ctx)
 	if err != nil {
-		sec := Section(&reconciler.Plan{Environment: env})
-		sec.Note = fmt.Sprintf("could not read Image Builder: %v", err)
-		return nil, sec, nil, fmt.Errorf("list %s: %w", env.Name, err)
+		plan := &reconciler.Plan{Environment: env, Note: fmt.Sprintf("could not read Image Builder: %v", err)}
+		return plan, nil, fmt.Errorf("list %s: %w", env.Name, err)
 	}
 	plan := reconciler.Build(env, res.Head, actual)
 	for i, c := range plan.Changes {
-		if c.Action != reconciler.ActionCreate || c.Kind != model.KindComponent {
+		if c.Action != reconciler.ActionCreate {
 			continue
 		}
-		_, err := ib.Create(ctx, c.Resource, nil, reconciler.ClientToken("dry-run", env.Name, c.ID(), c.Digest), nil, true)
-		if err != nil {
+		_, err := ib.Create(ctx, c.Resource, nil, reconciler.ClientToken("dry-run", env.Name, c.ID().String(), c.Digest), nil, true)
+		switch {
+		case errors.Is(err, reconciler.ErrNoDryRun):
+		case err != nil:
 			plan.Changes[i].DryRun = "would fail: " + err.Error()
-		} else {
+		default:
 			plan.Changes[i].DryRun = "would succeed"
 		}
 	}
-	return plan, Section(plan), plan.Findings(), nil
-}
-
-// Section is a plan as the reports show it.
-func Section(p *reconciler.Plan) report.PlanSection {
-	sec := report.PlanSection{Environment: p.Environment.Name, Account: p.Environment.Account, Region: p.Environment.Region}
-	for _, c := range p.Changes {
-		a := report.Action(c.Action)
-		reason := c.Reason
-		if c.Action == reconciler.ActionDelete {
-			a = report.ActionOrphaned
-		}
-		sec.Changes = append(sec.Changes, report.Change{Action: a, Kind: c.Kind, Name: c.Name, Version: c.Version, Reason: reason, DryRun: c.DryRun})
-	}
-	for _, b := range p.Bakes {
-		sec.Bakes = append(sec.Bakes, report.BakeOn{Pipeline: b.Pipeline, Reasons: b.Reasons})
-	}
-	return sec
+	return plan, plan.Findings(), nil
 }

@@ -32,34 +32,6 @@ const (
 // reconciler owns the list, this adapter only names it for its callers.
 func Terminal(state string) bool { return reconciler.Image{State: state}.Terminal() }
 
-// Image is a bake as Image Builder reports it.
-type Image struct {
-	Arn, Name, Version string
-	PipelineArn        string
-	// State is one of the State constants; Reason says why it failed.
-	State, Reason string
-	// AMIs (image recipes) and Containers (container recipes) exist once
-	// the state is AVAILABLE.
-	AMIs       []AMI
-	Containers []Container
-	// LogURI is where the build's logs go (the infrastructure
-	// configuration's S3 location for this image), empty when logs are not
-	// kept in S3.
-	LogURI string
-	// TestsEnabled says whether the image's tests ran (or will run).
-	TestsEnabled bool
-	Created      string
-}
-
-// AMI is one output AMI.
-type AMI struct{ Region, Account, ID, Name string }
-
-// Container is one region's output container images.
-type Container struct {
-	Region    string
-	ImageURIs []string
-}
-
 // StartPipeline starts a bake of the pipeline at pipelineArn. The token
 // (derived from environment, pipeline and commit) makes a repeated start
 // return the first image rather than start another.
@@ -76,16 +48,16 @@ func (c *Client) StartPipeline(ctx context.Context, pipelineArn, token string) (
 }
 
 // GetImage reads a bake's state and, once available, its outputs.
-func (c *Client) GetImage(ctx context.Context, imageArn string) (Image, error) {
+func (c *Client) GetImage(ctx context.Context, imageArn string) (reconciler.Image, error) {
 	out, err := c.ib.GetImage(ctx, &ib.GetImageInput{ImageBuildVersionArn: aws.String(imageArn)})
 	if err != nil {
-		return Image{}, fmt.Errorf("get image %s in %s: %w", imageArn, c.env.Name, err)
+		return reconciler.Image{}, fmt.Errorf("get image %s in %s: %w", imageArn, c.env.Name, err)
 	}
 	im := out.Image
 	if im == nil {
-		return Image{}, fmt.Errorf("get image %s in %s: empty answer", imageArn, c.env.Name)
+		return reconciler.Image{}, fmt.Errorf("get image %s in %s: empty answer", imageArn, c.env.Name)
 	}
-	res := Image{
+	res := reconciler.Image{
 		Arn: aws.ToString(im.Arn), Name: aws.ToString(im.Name), Version: aws.ToString(im.Version),
 		PipelineArn: aws.ToString(im.SourcePipelineArn), Created: aws.ToString(im.DateCreated),
 	}
@@ -94,11 +66,11 @@ func (c *Client) GetImage(ctx context.Context, imageArn string) (Image, error) {
 	}
 	if o := im.OutputResources; o != nil {
 		for _, a := range o.Amis {
-			res.AMIs = append(res.AMIs, AMI{Region: aws.ToString(a.Region), Account: aws.ToString(a.AccountId),
+			res.AMIs = append(res.AMIs, reconciler.AMI{Region: aws.ToString(a.Region), Account: aws.ToString(a.AccountId),
 				ID: aws.ToString(a.Image), Name: aws.ToString(a.Name)})
 		}
 		for _, ct := range o.Containers {
-			res.Containers = append(res.Containers, Container{Region: aws.ToString(ct.Region), ImageURIs: ct.ImageUris})
+			res.Containers = append(res.Containers, reconciler.Container{Region: aws.ToString(ct.Region), ImageURIs: ct.ImageUris})
 		}
 	}
 	if t := im.ImageTestsConfiguration; t != nil {

@@ -113,8 +113,8 @@ func TestExportTurnsArnsIntoReferences(t *testing.T) {
 	var ids []string
 	byID := map[string]imagebuilder.Exported{}
 	for _, e := range exp.Resources {
-		ids = append(ids, e.Resource.ID())
-		byID[e.Resource.ID()] = e
+		ids = append(ids, e.Resource.ID().String())
+		byID[e.Resource.ID().String()] = e
 	}
 	want := []string{
 		"Component/Base Tools@2.0.0", "Component/Base Tools@2.1.0", "Component/motd@1.0.0",

@@ -97,7 +97,7 @@ func TestSymlinks(t *testing.T) {
 	})
 	var ids []string
 	for _, r := range repo.Resources {
-		ids = append(ids, r.ID()+"@"+r.File)
+		ids = append(ids, r.ID().String()+"@"+r.File)
 	}
 	want := []string{
 		"Component/ssh-hardening@1.2.0@components/ssh/c.yaml",

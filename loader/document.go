@@ -61,7 +61,7 @@ func present(n *yaml.Node) *yaml.Node {
 // repository.
 func (l *loader) documentFile(r *model.Resource, ref *yaml.Node) *model.Document {
 	pos := model.PosOf(r.File, ref)
-	id := r.ID()
+	id := r.ID().String()
 	name := ref.Value
 	switch {
 	case strings.Contains(name, "://"):
@@ -165,7 +165,7 @@ func (l *loader) inlineDocument(r *model.Resource, data *yaml.Node, source strin
 	lineOff, colOff := inlineOffsets(data, source)
 	node, value, probs := l.parseDocument(data.Value)
 	for _, p := range probs {
-		l.addProblem(r.File, p, lineOff, colOff, r.ID())
+		l.addProblem(r.File, p, lineOff, colOff, r.ID().String())
 	}
 	if len(probs) > 0 {
 		return nil

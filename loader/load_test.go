@@ -25,7 +25,7 @@ func TestComponentWithDocumentFile(t *testing.T) {
 		t.Fatalf("%d resources", len(repo.Resources))
 	}
 	r := repo.Resources[0]
-	if r.ID() != "Component/ssh-hardening@1.2.0" || r.File != "components/ssh/component.yaml" {
+	if r.ID().String() != "Component/ssh-hardening@1.2.0" || r.File != "components/ssh/component.yaml" {
 		t.Errorf("resource %s in %s", r.ID(), r.File)
 	}
 	spec, ok := r.Spec.(*model.ComponentSpec)

@@ -121,7 +121,7 @@ type loader struct {
 	// resource, until a component names them as its document or the load
 	// ends, so that no file is read twice.
 	plain map[string]string
-	ids   map[string]*model.Resource
+	ids   map[model.ID]*model.Resource
 
 	arena fastArena // shared by every parse of the load
 }
@@ -138,7 +138,7 @@ func newLoader(ctx context.Context, fsys fs.FS, opts Options) *loader {
 		walkedFiles: map[string]bool{},
 		documents:   map[string]*loadedDocument{},
 		plain:       map[string]string{},
-		ids:         map[string]*model.Resource{},
+		ids:         map[model.ID]*model.Resource{},
 	}
 	if rl, ok := fsys.(fs.ReadLinkFS); ok {
 		l.links = rl

@@ -122,8 +122,9 @@ func field(m *yaml.Node, name string) (key, value *yaml.Node) {
 }
 
 func kindList() string {
-	names := make([]string, len(model.Kinds))
-	for i, k := range model.Kinds {
+	kinds := model.Kinds()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
 		names[i] = string(k)
 	}
 	return strings.Join(names, ", ")
@@ -135,7 +136,7 @@ func suggestKind(s string) string {
 		return "" // no kind is that long; spare the distance computation
 	}
 	best, bestDist := "", 4
-	for _, k := range model.Kinds {
+	for _, k := range model.Kinds() {
 		if strings.EqualFold(s, string(k)) {
 			return string(k)
 		}
@@ -158,16 +159,16 @@ func (l *loader) addResource(root *yaml.Node, shown string, source string) {
 	conv := &valueConverter{}
 	r.Value, _ = conv.value(root).(map[string]any)
 	for _, p := range conv.problems {
-		l.addProblem(shown, p, 0, 0, r.ID())
+		l.addProblem(shown, p, 0, 0, r.ID().String())
 	}
 	r.Spec = decodeSpec(r.Kind, model.Lookup(root, "spec"))
-	if r.Kind == model.KindComponent {
+	if info, _ := r.Kind.Info(); info.Document {
 		l.attachDocument(r, source)
 	}
 	if r.Metadata.Name != "" {
 		id := r.ID()
 		if first, ok := l.ids[id]; ok {
-			l.add(r.At("metadata", "name"), ruleDuplicateResource, id,
+			l.add(r.At("metadata", "name"), ruleDuplicateResource, id.String(),
 				"%s is already defined at %s; each resource (and each version of a component or recipe) must be defined once",
 				id, first.Pos())
 			return

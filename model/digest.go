@@ -12,8 +12,8 @@ import (
 )
 
 // Digest is a stable hash of everything that makes up a resource's content
-// in Image Builder: kind, name, version, description and spec, with a
-// component's document path replaced by the document's text so that moving
+// in Image Builder: kind, name, version, description and spec, with the
+// document path of a document kind replaced by the document's text so that moving
 // a file is not a change but editing it is. Tags are left out because they
 // can change in place. Image Builder never sees the digest except as the
 // kiln:digest tag, so its form may change between kiln versions only with a
@@ -33,7 +33,7 @@ func Digest(r *Resource) string {
 	if spec == nil {
 		spec = map[string]any{}
 	}
-	if r.Kind == KindComponent && r.Document != nil {
+	if info, _ := r.Kind.Info(); info.Document && r.Document != nil {
 		delete(spec, "document")
 		spec["data"] = r.Document.Text
 	}

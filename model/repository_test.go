@@ -99,7 +99,7 @@ func ids(rs []*Resource) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		if r != nil {
-			out[i] = r.ID()
+			out[i] = r.ID().String()
 		}
 	}
 	return out

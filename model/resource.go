@@ -1,13 +1,10 @@
-// Package model is the document model of a users' repository: the six
-// Image Builder resource kinds, the repository settings in .kiln.yaml and
+// Package model is the document model of a users' repository: the Image
+// Builder resource kinds (see Kinds), the repository settings in .kiln.yaml and
 // the AWSTOE documents components point at. It is pure data: loading lives
 // in package loader, checking in package validate.
 package model
 
 import (
-	"fmt"
-	"slices"
-
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kiln-gitops/kiln/finding"
@@ -15,38 +12,6 @@ import (
 
 // APIVersion is the only apiVersion kiln reads.
 const APIVersion = "kiln/v1"
-
-// Kind names a resource kind.
-type Kind string
-
-const (
-	KindComponent                   Kind = "Component"
-	KindImageRecipe                 Kind = "ImageRecipe"
-	KindContainerRecipe             Kind = "ContainerRecipe"
-	KindInfrastructureConfiguration Kind = "InfrastructureConfiguration"
-	KindDistributionConfiguration   Kind = "DistributionConfiguration"
-	KindImagePipeline               Kind = "ImagePipeline"
-)
-
-// Kinds lists every kind in dependency order: a kind only refers to kinds
-// before it. Apply walks this order; delete walks it backwards.
-var Kinds = []Kind{
-	KindComponent,
-	KindImageRecipe,
-	KindContainerRecipe,
-	KindInfrastructureConfiguration,
-	KindDistributionConfiguration,
-	KindImagePipeline,
-}
-
-// Valid reports whether k is one of the six kinds.
-func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
-
-// Versioned reports whether resources of kind k carry an immutable semantic
-// version (components and recipes) rather than being updated in place.
-func (k Kind) Versioned() bool {
-	return k == KindComponent || k == KindImageRecipe || k == KindContainerRecipe
-}
 
 // Metadata is the metadata block shared by all kinds.
 type Metadata struct {
@@ -76,14 +41,8 @@ type Resource struct {
 	Document *Document
 }
 
-// ID is "Kind/name" (plus "@version" for versioned kinds): unique in a
-// valid repository.
-func (r *Resource) ID() string {
-	if r.Kind.Versioned() {
-		return fmt.Sprintf("%s/%s@%s", r.Kind, r.Metadata.Name, r.Metadata.Version)
-	}
-	return fmt.Sprintf("%s/%s", r.Kind, r.Metadata.Name)
-}
+// ID names the resource; unique in a valid repository.
+func (r *Resource) ID() ID { return NewID(r.Kind, r.Metadata.Name, r.Metadata.Version) }
 
 // Name is metadata.name.
 func (r *Resource) Name() string { return r.Metadata.Name }

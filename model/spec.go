@@ -269,23 +269,3 @@ func (p *ImagePipelineSpec) Recipe() (Kind, *RecipeRef) {
 	}
 	return KindImageRecipe, p.ImageRecipe
 }
-
-// NewSpec returns a new, empty typed spec for kind (a pointer to one of the
-// spec structs), or nil for an unknown kind.
-func NewSpec(kind Kind) any {
-	switch kind {
-	case KindComponent:
-		return &ComponentSpec{}
-	case KindImageRecipe:
-		return &ImageRecipeSpec{}
-	case KindContainerRecipe:
-		return &ContainerRecipeSpec{}
-	case KindInfrastructureConfiguration:
-		return &InfrastructureConfigurationSpec{}
-	case KindDistributionConfiguration:
-		return &DistributionConfigurationSpec{}
-	case KindImagePipeline:
-		return &ImagePipelineSpec{}
-	}
-	return nil
-}

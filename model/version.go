@@ -26,6 +26,29 @@ func (v Version) Less(o Version) bool {
 	return v.Patch < o.Patch
 }
 
+// Compare orders versions: negative when v is older than o, zero when
+// equal, positive when newer.
+func (v Version) Compare(o Version) int {
+	switch {
+	case v.Less(o):
+		return -1
+	case o.Less(v):
+		return 1
+	}
+	return 0
+}
+
+// CompareVersions orders two version strings numerically when both parse,
+// as text otherwise, so lists of resources sort the same everywhere.
+func CompareVersions(a, b string) int {
+	va, errA := ParseVersion(a)
+	vb, errB := ParseVersion(b)
+	if errA != nil || errB != nil {
+		return strings.Compare(a, b)
+	}
+	return va.Compare(vb)
+}
+
 // NextPatch is the version a content change without a bump should take.
 func (v Version) NextPatch() Version { return Version{v.Major, v.Minor, v.Patch + 1} }
 

@@ -3,8 +3,6 @@ package policy
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,24 +124,5 @@ func TestTestCompileError(t *testing.T) {
 	var ce *CompileError
 	if !errorsAs(err, &ce) || ce.Problems[0].File != "p.rego" {
 		t.Errorf("got %v", err)
-	}
-}
-
-// TestReadmeListsRules keeps the rule table in README.md in step with the
-// bundle.
-func TestReadmeListsRules(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(context.Background(), Options{Builtin: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range e.Rules() {
-		row := fmt.Sprintf("| %s | %s | %s |", r.ID, r.Severity, r.Title)
-		if !strings.Contains(string(readme), row) {
-			t.Errorf("README.md lacks %q", row)
-		}
 	}
 }

@@ -106,7 +106,11 @@ type RuleInfo struct {
 	Title       string
 	Description string
 	Severity    finding.Severity
-	Controls    []string
+	Controls    []string // "<catalogue>:<id>" (see ParseControlRef)
+	// Scope is what the rule judges: ScopeOS (the image's OS content) or
+	// ScopeAWS (AWS settings); METADATA custom.scope, by default decided
+	// by the package (see defaultScope).
+	Scope       string
 	Remediation string
 	File        string
 	Line        int
@@ -133,6 +137,10 @@ func ruleInfos(as *ast.AnnotationSet) map[string]RuleInfo {
 		if id, ok := a.Custom["id"].(string); ok && id != "" {
 			info.ID = id
 		}
+		info.Scope = defaultScope(ref)
+		if s, ok := a.Custom["scope"].(string); ok && s != "" {
+			info.Scope = s
+		}
 		if s, ok := a.Custom["severity"].(string); ok {
 			info.Severity = finding.Severity(strings.ToLower(s))
 		}
@@ -149,9 +157,9 @@ func ruleInfos(as *ast.AnnotationSet) map[string]RuleInfo {
 		}
 		if cs, ok := a.Custom["controls"].([]any); ok {
 			for _, c := range cs {
-				if s, ok := c.(string); ok {
-					info.Controls = append(info.Controls, s)
-				}
+				// A citation that is not a string is kept as text so the
+				// controls test reports it instead of it vanishing.
+				info.Controls = append(info.Controls, fmt.Sprint(c))
 			}
 		}
 		// A rule with several bodies keeps the first block it was given.

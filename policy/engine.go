@@ -103,17 +103,18 @@ func (rq *ruleQuery) query(ctx context.Context) (rego.PreparedEvalQuery, error) 
 	return rq.q, rq.err
 }
 
-// kindGroups routes a resource kind to the package of built-in rules about it.
-var kindGroups = map[model.Kind]string{
-	model.KindComponent:                   "component",
-	model.KindImageRecipe:                 "recipe",
-	model.KindContainerRecipe:             "recipe",
-	model.KindInfrastructureConfiguration: "infrastructure",
-	model.KindDistributionConfiguration:   "distribution",
-	model.KindImagePipeline:               "pipeline",
-}
-
 const repositoryGroup = "repository"
+
+// isKindGroup reports whether g is the rule package of a kind
+// (model.KindInfo.PolicyGroup).
+func isKindGroup(g string) bool {
+	for _, k := range model.Kinds() {
+		if info, _ := k.Info(); info.PolicyGroup == g {
+			return true
+		}
+	}
+	return false
+}
 
 // wrapperFile names the generated module; no file of a repository can have
 // this name, so it never replaces a user's policy.
@@ -267,7 +268,7 @@ func (e *Engine) discover(mods map[string]*ast.Module) (groups map[string][]stri
 			if seen[ref] {
 				continue
 			}
-			if g, ok := strings.CutPrefix(pkg, "kiln."); ok && (slices.Contains(slices.Collect(maps.Values(kindGroups)), g) || g == repositoryGroup) {
+			if g, ok := strings.CutPrefix(pkg, "kiln."); ok && (isKindGroup(g) || g == repositoryGroup) {
 				info, ok := e.infos[ref]
 				if !ok || info.ID == ref || e.rules[info.ID].Disabled {
 					continue

@@ -49,7 +49,7 @@ func TestEvaluatePositions(t *testing.T) {
 			}
 		})
 	}
-	if got := one(t, fs, "KILN-CMP-001"); !reflect.DeepEqual(got.Controls[:1], []string{"RHEL-08-010550"}) {
+	if got := one(t, fs, "KILN-CMP-001"); !reflect.DeepEqual(got.Controls[:1], []string{"cis-al2023:4.2.7"}) {
 		t.Errorf("controls %v", got.Controls)
 	}
 }

@@ -73,7 +73,7 @@ func (e *Engine) Evaluate(ctx context.Context, repo *model.Repository) ([]findin
 	}
 	byID := make(map[string]*model.Resource, len(repo.Resources))
 	for _, r := range repo.Resources {
-		byID[r.ID()] = r
+		byID[r.ID().String()] = r
 	}
 	out = append(out, e.evalRepository(ctx, repo, byID, repoInputs)...)
 	if err := ctx.Err(); err != nil {
@@ -92,7 +92,9 @@ func (e *Engine) evalResource(ctx context.Context, res *model.Resource, in docIn
 		return []finding.Finding{evalError(res, "input", in.err)}
 	}
 	var out []finding.Finding
-	if qs := e.groups[kindGroups[res.Kind]]; qs != nil {
+	if info, _ := res.Kind.Info(); info.PolicyGroup == "" {
+		// an unknown kind: the loader reports it
+	} else if qs := e.groups[info.PolicyGroup]; qs != nil {
 		pairs, errs := e.run(ctx, qs, in.kiln)
 		for _, p := range pairs {
 			if f, ok := e.builtinFinding(res, p); ok {
@@ -236,7 +238,7 @@ func resourceID(res *model.Resource) string {
 	if res.Kind == "" {
 		return ""
 	}
-	return res.ID()
+	return res.ID().String()
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

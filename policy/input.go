@@ -34,6 +34,7 @@ var (
 	keyLower       = ast.StringTerm("lower")
 	keyTarget      = ast.StringTerm("target")
 	keyLine        = ast.StringTerm("line")
+	keyLang        = ast.StringTerm("lang")
 	keyPath        = ast.StringTerm("path")
 	keyValue       = ast.StringTerm("value")
 	keyPhases      = ast.StringTerm("phases")
@@ -106,7 +107,7 @@ func (b *inputBuilder) build(res *model.Resource) docInput {
 		in.raw = b.object(value)
 	}
 	fields := make(map[string]any, 14)
-	fields["id"] = res.ID()
+	fields["id"] = res.ID().String()
 	fields["kind"] = string(res.Kind)
 	fields["name"] = res.Metadata.Name
 	fields["version"] = res.Metadata.Version
@@ -251,7 +252,7 @@ func (b *inputBuilder) componentSummary(r *model.Resource) *ast.Term {
 		tags = append(tags, [2]*ast.Term{ast.StringTerm(k), ast.StringTerm(r.Metadata.Tags[k])})
 	}
 	items := [][2]*ast.Term{
-		{keyID, ast.StringTerm(r.ID())},
+		{keyID, ast.StringTerm(r.ID().String())},
 		{keyName, ast.StringTerm(r.Metadata.Name)},
 		{keyVersion, ast.StringTerm(r.Metadata.Version)},
 		{keyDescription, ast.StringTerm(r.Metadata.Description)},

@@ -334,7 +334,7 @@ func TestRecipeComponentsShared(t *testing.T) {
 			}
 			id := obj.Get(keyID).Value.(ast.String)
 			comp := repo.Resolve(model.KindComponent, string(c.Value.(ast.Object).Get(keyName).Value.(ast.String)), string(c.Value.(ast.Object).Get(keyVersion).Value.(ast.String)))
-			if comp == nil || comp.ID() != string(id) {
+			if comp == nil || comp.ID().String() != string(id) {
 				t.Errorf("resolved to %s, want %v", id, comp)
 			}
 			if prev, ok := seen[string(id)]; ok {

@@ -101,7 +101,7 @@ func WaiverCovers(w model.Waiver, rule string, res *model.Resource) bool {
 // matchResource matches a waiver's resource against the resource's name,
 // Kind/name and Kind/name@version, exactly or as a glob.
 func matchResource(pattern string, res *model.Resource) bool {
-	for _, cand := range []string{res.Metadata.Name, string(res.Kind) + "/" + res.Metadata.Name, res.ID()} {
+	for _, cand := range []string{res.Metadata.Name, string(res.Kind) + "/" + res.Metadata.Name, res.ID().String()} {
 		if pattern == cand {
 			return true
 		}

@@ -56,7 +56,7 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 	out := &Outcome{ARNs: map[string]string{}}
 	for _, c := range plan.Changes {
 		if c.Live != nil {
-			out.ARNs[c.ID()] = c.Live.Arn
+			out.ARNs[c.ID().String()] = c.Live.Arn
 		}
 	}
 	refs := resolver(env, desired, out.ARNs)
@@ -72,19 +72,19 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 		maps.Copy(tags, map[string]string{TagManaged: "true", TagDigest: c.Digest, TagRepo: meta.Repo, TagCommit: meta.Commit})
 		switch c.Action {
 		case ActionUnchanged:
-			out.Unchanged = append(out.Unchanged, c.ID())
+			out.Unchanged = append(out.Unchanged, c.ID().String())
 		case ActionCreate:
 			arn, err := ib.Create(ctx, c.Resource, refs, createToken(env.Name, c, meta), tags, false)
 			if err != nil {
 				return out, fmt.Errorf("create %s in %s: %w", c.ID(), env.Name, err)
 			}
-			out.ARNs[c.ID()] = arn
-			out.Created = append(out.Created, c.ID())
+			out.ARNs[c.ID().String()] = arn
+			out.Created = append(out.Created, c.ID().String())
 		case ActionUpdate:
 			if err := ib.Update(ctx, c.Resource, c.Live.Arn, refs, updateToken(env.Name, c, meta), tags); err != nil {
 				return out, fmt.Errorf("update %s in %s: %w", c.ID(), env.Name, err)
 			}
-			out.Updated = append(out.Updated, c.ID())
+			out.Updated = append(out.Updated, c.ID().String())
 		}
 	}
 	deletes := slices.Clone(plan.Changes)
@@ -95,12 +95,12 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 		}
 		if err := ib.Delete(ctx, c.Kind, c.Live.Arn); err != nil {
 			if errors.Is(err, ErrInUse) {
-				out.Skipped = append(out.Skipped, c.ID())
+				out.Skipped = append(out.Skipped, c.ID().String())
 				continue
 			}
 			return out, fmt.Errorf("delete %s in %s: %w", c.ID(), env.Name, err)
 		}
-		out.Deleted = append(out.Deleted, c.ID())
+		out.Deleted = append(out.Deleted, c.ID().String())
 	}
 	return out, nil
 }
@@ -155,10 +155,7 @@ func resolver(env model.Environment, desired *model.Repository, arns map[string]
 				version = r.Metadata.Version
 			}
 		}
-		id := fmt.Sprintf("%s/%s", kind, name)
-		if kind.Versioned() {
-			id += "@" + version
-		}
+		id := model.NewID(kind, name, version).String()
 		if arn, ok := arns[id]; ok {
 			return arn, nil
 		}

@@ -34,7 +34,7 @@ func checkApplied(t *testing.T, h *harness, repo *model.Repository) {
 		t.Errorf("environment holds %d resources, repository %d", len(live), len(repo.Resources))
 	}
 	for _, r := range repo.Resources {
-		l, ok := have[r.ID()]
+		l, ok := have[r.ID().String()]
 		if !ok {
 			t.Errorf("%s missing", r.ID())
 			continue
@@ -62,7 +62,7 @@ func checkApplied(t *testing.T, h *harness, repo *model.Repository) {
 		if rec == nil {
 			t.Fatalf("%s: recipe %s@%s not in the repository", r.ID(), ref.Name, ref.Version)
 		}
-		if want := have[rec.ID()].Arn; l.RecipeArn != want || want == "" {
+		if want := have[rec.ID().String()].Arn; l.RecipeArn != want || want == "" {
 			t.Errorf("%s builds %s, want %s (%s)", r.ID(), l.RecipeArn, want, rec.ID())
 		}
 		if want := have["InfrastructureConfiguration/"+spec.InfrastructureConfiguration].Arn; l.InfrastructureArn != want {
@@ -94,7 +94,7 @@ func checkSettled(t *testing.T, h *harness, repo *model.Repository) {
 }
 
 func kindIndex(id string) int {
-	return slices.Index(model.Kinds, model.Kind(id[:strings.Index(id, "/")]))
+	return slices.Index(model.Kinds(), model.Kind(id[:strings.Index(id, "/")]))
 }
 
 func TestApplyToEmptyEnvironment(t *testing.T) {
@@ -283,7 +283,7 @@ func TestApplyUnderFaults(t *testing.T) {
 			// Every fault was answered by a retry of the same call and
 			// nothing else was sent twice.
 			calls := h.srv.Calls()
-			for _, k := range model.Kinds {
+			for _, k := range model.Kinds() {
 				op := "Create" + string(k)
 				want := len(repo.ByKind(k)) + injected[op]
 				if injected[""] == 0 && calls[op] != want {

@@ -31,7 +31,7 @@ type harness struct {
 	srv   *ibtest.Server
 	env   model.Environment
 	cache *imagebuilder.TagCache
-	ib    imagebuilder.Environment
+	ib    *imagebuilder.Client
 }
 
 // quiet discards the adapter's logs; failures are the tests' business.
@@ -40,8 +40,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // newHarness starts an emulator owning env's account and region.
 func newHarness(tb testing.TB, env model.Environment, opts ...ibtest.Option) *harness {
 	tb.Helper()
-	srv := ibtest.New(append([]ibtest.Option{ibtest.WithAccount(env.Account), ibtest.WithRegion(env.Region)}, opts...)...)
-	tb.Cleanup(srv.Close)
+	srv := ibtest.Start(tb, append([]ibtest.Option{ibtest.WithAccount(env.Account), ibtest.WithRegion(env.Region)}, opts...)...)
 	h := &harness{srv: srv, env: env, cache: imagebuilder.NewTagCache()}
 	h.ib = h.client(h.cache)
 	return h
@@ -49,16 +48,16 @@ func newHarness(tb testing.TB, env model.Environment, opts ...ibtest.Option) *ha
 
 // client is a new SDK client against the emulator, as a restarted kiln
 // process would build; cache nil gives it a cold tag cache.
-func (h *harness) client(cache *imagebuilder.TagCache) imagebuilder.Environment {
+func (h *harness) client(cache *imagebuilder.TagCache) *imagebuilder.Client {
 	if cache == nil {
 		cache = imagebuilder.NewTagCache()
 	}
 	cfg := aws.Config{Region: h.env.Region, Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", "")}
-	return imagebuilder.Environment{Client: imagebuilder.New(cfg, h.env,
+	return imagebuilder.New(cfg, h.env,
 		imagebuilder.WithEndpoint(h.srv.URL()),
 		imagebuilder.WithRetry(8, time.Millisecond),
 		imagebuilder.WithLogger(quiet),
-		imagebuilder.WithTagCache(cache))}
+		imagebuilder.WithTagCache(cache))
 }
 
 // list is what the environment holds now.
@@ -92,7 +91,7 @@ func (h *harness) apply(tb testing.TB, repo *model.Repository) (*reconciler.Plan
 func byID(live []reconciler.Live) map[string]reconciler.Live {
 	out := make(map[string]reconciler.Live, len(live))
 	for _, l := range live {
-		out[reconciler.Change{Kind: l.Kind, Name: l.Name, Version: l.Version}.ID()] = l
+		out[l.ID().String()] = l
 	}
 	return out
 }

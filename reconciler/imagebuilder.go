@@ -7,6 +7,7 @@ package reconciler
 
 import (
 	"context"
+	"errors"
 
 	"github.com/kiln-gitops/kiln/model"
 )
@@ -21,17 +22,28 @@ const (
 
 // Live is one resource as an environment holds it.
 type Live struct {
-	Kind    model.Kind
+	Kind model.Kind
+	// Name is the resource's name as created (ARNs carry it lowercased).
 	Name    string
 	Version string // versioned kinds only
-	Arn     string
+	// Arn identifies the resource; for components it is the newest build
+	// version's ARN (…/1.2.0/1), which recipes and deletes take.
+	Arn string
 	// Digest is the kiln:digest tag; empty for resources kiln did not make.
 	Digest  string
 	Managed bool
 	Tags    map[string]string
-	// Pipelines only: what the pipeline builds.
+	// Builds counts a component version's build versions. kiln creates
+	// exactly one; more means someone created the version again outside
+	// kiln (the service makes a new build for that instead of refusing).
+	Builds int
+	// Pipelines only: what the pipeline builds, and ENABLED or DISABLED.
 	RecipeArn, InfrastructureArn, DistributionArn string
+	Status                                        string
 }
+
+// ID names the live resource as the repository would.
+func (l Live) ID() model.ID { return model.NewID(l.Kind, l.Name, l.Version) }
 
 // Resolver maps a reference from the repository to the ARN it has in the
 // environment: a component or recipe by name and version pattern (the
@@ -41,14 +53,20 @@ type Resolver func(kind model.Kind, name, version string) (arn string, err error
 
 // Image is a build as GetImage reports it.
 type Image struct {
-	Arn    string
-	State  string // PENDING, BUILDING, TESTING, DISTRIBUTING, INTEGRATING, AVAILABLE, FAILED, CANCELLED, …
-	Reason string
-	AMIs   []AMI
+	Arn, Name, Version string
+	PipelineArn        string
+	State              string // PENDING, BUILDING, TESTING, DISTRIBUTING, INTEGRATING, AVAILABLE, FAILED, CANCELLED, …
+	Reason             string
+	// AMIs (image recipes) and Containers (container recipes) exist once
+	// the state is AVAILABLE.
+	AMIs []AMI
 	// Containers are the image URIs pushed per region.
 	Containers []Container
 	// LogURI is where the build logs are (S3), when known.
 	LogURI string
+	// TestsEnabled says whether the image's tests ran (or will run).
+	TestsEnabled bool
+	Created      string
 }
 
 // AMI is one output AMI.
@@ -70,6 +88,11 @@ func (i Image) Terminal() bool {
 	}
 	return false
 }
+
+// ErrNoDryRun is what Create with dryRun returns for a kind whose create
+// the service cannot dry run (in Image Builder only CreateComponent and
+// CreateWorkflow take dryRun): such kinds rely on kiln's own validation.
+var ErrNoDryRun = errors.New("Image Builder offers no dry run for this kind")
 
 // ImageBuilder is what the reconciler needs from one environment's Image
 // Builder.

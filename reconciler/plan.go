@@ -1,7 +1,6 @@
 package reconciler
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -41,13 +40,8 @@ type Change struct {
 	DryRun string
 }
 
-// ID names the change's resource like model.Resource.ID.
-func (c Change) ID() string {
-	if c.Kind.Versioned() {
-		return fmt.Sprintf("%s/%s@%s", c.Kind, c.Name, c.Version)
-	}
-	return fmt.Sprintf("%s/%s", c.Kind, c.Name)
-}
+// ID names the change's resource.
+func (c Change) ID() model.ID { return model.NewID(c.Kind, c.Name, c.Version) }
 
 // Bake is a pipeline that will run after apply, and why.
 type Bake struct {
@@ -58,8 +52,11 @@ type Bake struct {
 // Plan is desired against actual for one environment.
 type Plan struct {
 	Environment model.Environment
-	Changes     []Change // dependency order: model.Kinds, then name, then version
-	Bakes       []Bake
+	// Note explains a plan that could not be computed (no credentials,
+	// Image Builder unreachable); Changes is then empty.
+	Note    string
+	Changes []Change // dependency order: model.Kinds, then name, then version
+	Bakes   []Bake
 }
 
 // Count tallies changes by action.
@@ -90,30 +87,11 @@ func (p *Plan) Findings() []finding.Finding {
 		}
 		out = append(out, finding.Finding{
 			Pos: pos, Rule: "plan/" + strings.ToLower(string(c.Kind)), Severity: finding.SeverityError,
-			Source: finding.SourcePlan, Resource: c.ID(),
+			Source: finding.SourcePlan, Resource: c.ID().String(),
 			Message: fmt.Sprintf("%s: %s", p.Environment.Name, c.Reason),
 		})
 	}
 	return out
-}
-
-type key struct {
-	kind          model.Kind
-	name, version string
-}
-
-func liveKey(l Live) key {
-	if !l.Kind.Versioned() {
-		return key{l.Kind, l.Name, ""}
-	}
-	return key{l.Kind, l.Name, l.Version}
-}
-
-func resKey(r *model.Resource) key {
-	if !r.Kind.Versioned() {
-		return key{r.Kind, r.Metadata.Name, ""}
-	}
-	return key{r.Kind, r.Metadata.Name, r.Metadata.Version}
 }
 
 // EffectiveDigest is the digest kiln writes to kiln:digest. For a pipeline
@@ -139,17 +117,17 @@ func EffectiveDigest(desired *model.Repository, r *model.Resource) string {
 // Build plans env: what apply must do to make actual match desired. It is
 // pure: the caller lists actual state first.
 func Build(env model.Environment, desired *model.Repository, actual []Live) *Plan {
-	live := make(map[key]*Live, len(actual))
+	live := make(map[model.ID]*Live, len(actual))
 	for i := range actual {
-		live[liveKey(actual[i])] = &actual[i]
+		live[actual[i].ID()] = &actual[i]
 	}
 	plan := &Plan{Environment: env}
-	wanted := make(map[key]bool, len(desired.Resources))
+	wanted := make(map[model.ID]bool, len(desired.Resources))
 	for _, r := range desired.Resources {
 		if !r.Kind.Valid() || r.Spec == nil {
 			continue // invalid resources are validation's business
 		}
-		k := resKey(r)
+		k := r.ID()
 		wanted[k] = true
 		c := Change{Kind: r.Kind, Name: r.Metadata.Name, Version: r.Metadata.Version, Resource: r, Digest: EffectiveDigest(desired, r)}
 		l, exists := live[k]
@@ -174,7 +152,7 @@ func Build(env model.Environment, desired *model.Repository, actual []Live) *Pla
 	}
 	for i := range actual {
 		l := &actual[i]
-		if !l.Managed || wanted[liveKey(*l)] {
+		if !l.Managed || wanted[l.ID()] {
 			continue
 		}
 		c := Change{Kind: l.Kind, Name: l.Name, Version: l.Version, Live: l, Action: ActionOrphaned, Reason: "managed by kiln but no longer in the repository"}
@@ -183,13 +161,7 @@ func Build(env model.Environment, desired *model.Repository, actual []Live) *Pla
 		}
 		plan.Changes = append(plan.Changes, c)
 	}
-	slices.SortStableFunc(plan.Changes, func(a, b Change) int {
-		return cmp.Or(
-			cmp.Compare(slices.Index(model.Kinds, a.Kind), slices.Index(model.Kinds, b.Kind)),
-			cmp.Compare(a.Name, b.Name),
-			compareVersions(a.Version, b.Version),
-		)
-	})
+	slices.SortStableFunc(plan.Changes, func(a, b Change) int { return a.ID().Compare(b.ID()) })
 	plan.Bakes = bakes(desired, plan)
 	return plan
 }
@@ -197,7 +169,7 @@ func Build(env model.Environment, desired *model.Repository, actual []Live) *Pla
 // bakes lists the pipelines whose build inputs change: the pipeline itself,
 // its recipe, its configurations, or a component its recipe resolves to.
 func bakes(desired *model.Repository, plan *Plan) []Bake {
-	changed := map[string]bool{}
+	changed := map[model.ID]bool{}
 	for _, c := range plan.Changes {
 		if c.Action == ActionCreate || c.Action == ActionUpdate {
 			changed[c.ID()] = true
@@ -280,21 +252,6 @@ func nextFree(desired *model.Repository, actual []Live, r *model.Resource) strin
 		}
 	}
 	return top.NextPatch().String()
-}
-
-func compareVersions(a, b string) int {
-	va, ea := model.ParseVersion(a)
-	vb, eb := model.ParseVersion(b)
-	if ea != nil || eb != nil {
-		return cmp.Compare(a, b)
-	}
-	switch {
-	case va.Less(vb):
-		return -1
-	case vb.Less(va):
-		return 1
-	}
-	return 0
 }
 
 func short(d string) string {

@@ -43,7 +43,7 @@ func liveFrom(repo *model.Repository) []reconciler.Live {
 func actions(p *reconciler.Plan) map[string]reconciler.Action {
 	out := map[string]reconciler.Action{}
 	for _, c := range p.Changes {
-		out[c.ID()] = c.Action
+		out[c.ID().String()] = c.Action
 	}
 	return out
 }
@@ -59,7 +59,7 @@ func TestBuild(t *testing.T) {
 		}
 		var kinds []int
 		for _, c := range p.Changes {
-			kinds = append(kinds, slices.Index(model.Kinds, c.Kind))
+			kinds = append(kinds, c.Kind.Order())
 		}
 		if !slices.IsSorted(kinds) {
 			t.Errorf("changes not in dependency order: %v", kinds)

@@ -232,20 +232,6 @@ func Annotations(findings []finding.Finding, failOn finding.Severity) []Annotati
 	return out
 }
 
-// Batches splits annotations into requests of at most n (50 when n ≤ 0).
-func Batches(a []Annotation, n int) [][]Annotation {
-	if n <= 0 {
-		n = AnnotationsPerRequest
-	}
-	var out [][]Annotation
-	for len(a) > 0 {
-		k := min(n, len(a))
-		out = append(out, a[:k:k])
-		a = a[k:]
-	}
-	return out
-}
-
 // annotationTitle is "severity rule: title".
 func annotationTitle(f finding.Finding) string {
 	t := fmt.Sprintf("%s %s", f.Severity, f.Rule)

@@ -123,35 +123,3 @@ func TestAnnotationLongFields(t *testing.T) {
 		t.Errorf("title %d runes, message %d bytes, details %d bytes", utf8.RuneCountInString(a.Title), len(a.Message), len(a.RawDetails))
 	}
 }
-
-func TestBatches(t *testing.T) {
-	mk := func(n int) []Annotation { return make([]Annotation, n) }
-	tests := []struct {
-		n, size int
-		want    []int
-	}{
-		{0, 50, nil},
-		{1, 50, []int{1}},
-		{50, 50, []int{50}},
-		{51, 50, []int{50, 1}},
-		{120, 0, []int{50, 50, 20}},
-		{7, 3, []int{3, 3, 1}},
-	}
-	for _, tt := range tests {
-		got := Batches(mk(tt.n), tt.size)
-		var sizes []int
-		for _, b := range got {
-			sizes = append(sizes, len(b))
-		}
-		if fmt.Sprint(sizes) != fmt.Sprint(tt.want) {
-			t.Errorf("Batches(%d, %d) = %v, want %v", tt.n, tt.size, sizes, tt.want)
-		}
-	}
-	// Appending to a batch must not overwrite the next one.
-	a := mk(4)
-	b := Batches(a, 2)
-	_ = append(b[0], Annotation{Title: "x"})
-	if a[2].Title != "" {
-		t.Error("batches share capacity with the next batch")
-	}
-}

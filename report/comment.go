@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // CommentMarker is the hidden first line that identifies kiln's sticky
@@ -24,7 +25,7 @@ type CommentData struct {
 	FailOn      finding.Severity
 	// Plan has one section per environment; PlanNote explains why there is
 	// no plan at all ("no credentials") when Plan is empty.
-	Plan     []PlanSection
+	Plan     []*reconciler.Plan
 	PlanNote string
 	Bakes    []Bake
 	// ConfigChanged lists kiln settings, policy and waiver files the pull
@@ -113,7 +114,7 @@ func renderComment(c CommentData, lv commentLevel) string {
 	pc := Count(c.Policy, c.FailOn)
 	planErrors := 0
 	for _, p := range c.Plan {
-		planErrors += p.Errors()
+		planErrors += p.Count()[reconciler.ActionError]
 	}
 	failedBakes := 0
 	for _, k := range c.Bakes {
@@ -241,15 +242,15 @@ func writeFindingsSection(b *strings.Builder, fs []finding.Finding, failOn findi
 }
 
 // planSummaryMarkdown is the plan reduced to counts and bakes.
-func planSummaryMarkdown(sections []PlanSection) string {
+func planSummaryMarkdown(plans []*reconciler.Plan) string {
 	var b strings.Builder
-	for _, p := range sections {
-		fmt.Fprintf(&b, "- `%s`: ", mdCode(p.Environment))
+	for _, p := range plans {
+		fmt.Fprintf(&b, "- `%s`: ", mdCode(p.Environment.Name))
 		if len(p.Changes) == 0 && p.Note != "" {
 			b.WriteString(mdText(p.Note) + "\n")
 			continue
 		}
-		b.WriteString(p.tallyLine())
+		b.WriteString(tallyLine(p))
 		if len(p.Bakes) > 0 {
 			names := make([]string, len(p.Bakes))
 			for i, k := range p.Bakes {

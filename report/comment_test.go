@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 func TestCommentSections(t *testing.T) {
@@ -152,7 +154,7 @@ func TestPlanMarkdown(t *testing.T) {
 	if got := PlanMarkdown(nil); !strings.Contains(got, "nothing to plan") {
 		t.Errorf("%q", got)
 	}
-	got := PlanMarkdown([]PlanSection{{Environment: "dev", Changes: []Change{{Action: "weird", Kind: "Component", Name: "x", Version: "1.0.0"}}}})
+	got := PlanMarkdown([]*reconciler.Plan{{Environment: model.Environment{Name: "dev"}, Changes: []reconciler.Change{{Action: "weird", Kind: "Component", Name: "x", Version: "1.0.0"}}}})
 	if !strings.Contains(got, "| ? | weird | `Component/x@1.0.0`") || !strings.Contains(got, "No pipeline bakes on merge.") {
 		t.Errorf("unknown action dropped or no-bake note missing:\n%s", got)
 	}
@@ -169,7 +171,7 @@ func TestMarkdownTablesKeepTheirShape(t *testing.T) {
 	c.Policy = append(c.Policy, hostile)
 	c.Bakes = append(c.Bakes, Bake{Environment: "e|1", Pipeline: "p|2", State: "FAILED|X", Reason: "r|\n|s",
 		Images: []BakeImage{{Region: "r|1", Account: "a|2", ImageID: "ami-|"}}, Containers: []string{"u|1"}})
-	c.Plan = append(c.Plan, PlanSection{Environment: "x|y", Changes: []Change{{Action: "create", Kind: "Component", Name: "n|m", Version: "1|2", Reason: "a|b", DryRun: "d|e"}}})
+	c.Plan = append(c.Plan, &reconciler.Plan{Environment: model.Environment{Name: "x|y"}, Changes: []reconciler.Change{{Action: "create", Kind: "Component", Name: "n|m", Version: "1|2", Reason: "a|b", DryRun: "d|e"}}})
 	docs := map[string]string{
 		"comment":  Comment(c),
 		"checkrun": CheckRunOutput("t", c.Policy, "high").Text,

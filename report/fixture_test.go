@@ -5,6 +5,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // fixtureFindings covers every shape a renderer must handle: validation and
@@ -71,20 +72,20 @@ func fixtureFindings() []finding.Finding {
 	}
 }
 
-func fixturePlan() []PlanSection {
-	return []PlanSection{
+func fixturePlan() []*reconciler.Plan {
+	return []*reconciler.Plan{
 		{
-			Environment: "prod", Account: "111122223333", Region: "us-east-1",
-			Changes: []Change{
-				{Action: ActionUnchanged, Kind: model.KindInfrastructureConfiguration, Name: "build"},
-				{Action: ActionCreate, Kind: model.KindComponent, Name: "ssh-hardening", Version: "1.2.0", Reason: "new version", DryRun: "ok"},
-				{Action: ActionUpdate, Kind: model.KindImagePipeline, Name: "al2023", Reason: "schedule | changed"},
-				{Action: ActionOrphaned, Kind: model.KindComponent, Name: "old-agent", Version: "0.9.0"},
-				{Action: ActionError, Kind: model.KindImageRecipe, Name: "al2023", Version: "1.3.0", Reason: "exists in Image Builder with another digest; bump to 1.3.1"},
+			Environment: model.Environment{Name: "prod", Account: "111122223333", Region: "us-east-1"},
+			Changes: []reconciler.Change{
+				{Action: reconciler.ActionUnchanged, Kind: model.KindInfrastructureConfiguration, Name: "build"},
+				{Action: reconciler.ActionCreate, Kind: model.KindComponent, Name: "ssh-hardening", Version: "1.2.0", Reason: "new version", DryRun: "ok"},
+				{Action: reconciler.ActionUpdate, Kind: model.KindImagePipeline, Name: "al2023", Reason: "schedule | changed"},
+				{Action: reconciler.ActionOrphaned, Kind: model.KindComponent, Name: "old-agent", Version: "0.9.0"},
+				{Action: reconciler.ActionError, Kind: model.KindImageRecipe, Name: "al2023", Version: "1.3.0", Reason: "exists in Image Builder with another digest; bump to 1.3.1"},
 			},
-			Bakes: []BakeOn{{Pipeline: "al2023", Reasons: []string{"recipe al2023@1.3.0 changed", "component ssh-hardening@1.2.0 changed"}}},
+			Bakes: []reconciler.Bake{{Pipeline: "al2023", Reasons: []string{"recipe al2023@1.3.0 changed", "component ssh-hardening@1.2.0 changed"}}},
 		},
-		{Environment: "staging", Note: "no credentials for account 444455556666"},
+		{Environment: model.Environment{Name: "staging"}, Note: "no credentials for account 444455556666"},
 	}
 }
 

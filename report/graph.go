@@ -61,7 +61,7 @@ func BuildGraph(repo *model.Repository, changed map[string]bool) Graph {
 		}
 	}
 	for _, p := range sortedResources(repo.ByKind(model.KindImagePipeline)) {
-		b.add(&g.Pipelines, Node{ID: p.ID(), Kind: p.Kind, Label: p.Name()})
+		b.add(&g.Pipelines, Node{ID: p.ID().String(), Kind: p.Kind, Label: p.Name()})
 		spec, _ := p.Spec.(*model.ImagePipelineSpec)
 		if spec == nil {
 			continue
@@ -70,8 +70,8 @@ func BuildGraph(repo *model.Repository, changed map[string]bool) Graph {
 			kind model.Kind
 			name string
 		}{{model.KindInfrastructureConfiguration, spec.InfrastructureConfiguration}, {model.KindDistributionConfiguration, spec.DistributionConfiguration}} {
-			if cfg.name != "" && g.Changed[string(cfg.kind)+"/"+cfg.name] {
-				g.Affected[p.ID()] = true
+			if cfg.name != "" && g.Changed[model.NewID(cfg.kind, cfg.name, "").String()] {
+				g.Affected[p.ID().String()] = true
 			}
 		}
 		kind, ref := spec.Recipe()
@@ -80,49 +80,49 @@ func BuildGraph(repo *model.Repository, changed map[string]bool) Graph {
 		}
 		if r := repo.Resolve(kind, ref.Name, ref.Version); r != nil {
 			takeRecipe(r)
-			b.edge(p.ID(), r.ID())
+			b.edge(p.ID().String(), r.ID().String())
 		} else {
-			id := fmt.Sprintf("%s/%s@%s", kind, ref.Name, ref.Version)
+			id := model.NewID(kind, ref.Name, ref.Version).String()
 			b.add(&g.Recipes, Node{ID: id, Kind: kind, Label: ref.Name + "@" + ref.Version, Missing: true})
-			b.edge(p.ID(), id)
+			b.edge(p.ID().String(), id)
 		}
 	}
 	for _, k := range []model.Kind{model.KindImageRecipe, model.KindContainerRecipe} {
 		for _, r := range sortedResources(repo.ByKind(k)) {
-			if g.Changed[r.ID()] {
+			if g.Changed[r.ID().String()] {
 				takeRecipe(r)
 			}
 		}
 	}
 	var comps []*model.Resource
 	for _, r := range recipes {
-		b.add(&g.Recipes, Node{ID: r.ID(), Kind: r.Kind, Label: r.Name() + "@" + r.Version()})
+		b.add(&g.Recipes, Node{ID: r.ID().String(), Kind: r.Kind, Label: r.Name() + "@" + r.Version()})
 		for _, ref := range recipeComponents(r) {
 			switch {
 			case ref.Arn != "":
 				b.add(&g.Components, Node{ID: ref.Arn, Kind: model.KindComponent, Label: arnLabel(ref.Arn), External: true})
-				b.edge(r.ID(), ref.Arn)
+				b.edge(r.ID().String(), ref.Arn)
 			default:
 				if c := repo.Resolve(model.KindComponent, ref.Name, ref.Version); c != nil {
 					if !slices.Contains(comps, c) {
 						comps = append(comps, c)
 					}
-					b.edge(r.ID(), c.ID())
+					b.edge(r.ID().String(), c.ID().String())
 				} else {
-					id := fmt.Sprintf("%s/%s@%s", model.KindComponent, ref.Name, ref.Version)
+					id := model.NewID(model.KindComponent, ref.Name, ref.Version).String()
 					b.add(&g.Components, Node{ID: id, Kind: model.KindComponent, Label: ref.Name + "@" + ref.Version, Missing: true})
-					b.edge(r.ID(), id)
+					b.edge(r.ID().String(), id)
 				}
 			}
 		}
 	}
 	for _, c := range sortedResources(repo.ByKind(model.KindComponent)) {
-		if g.Changed[c.ID()] && !slices.Contains(comps, c) {
+		if g.Changed[c.ID().String()] && !slices.Contains(comps, c) {
 			comps = append(comps, c)
 		}
 	}
 	for _, c := range comps {
-		b.add(&g.Components, Node{ID: c.ID(), Kind: c.Kind, Label: c.Name() + "@" + c.Version()})
+		b.add(&g.Components, Node{ID: c.ID().String(), Kind: c.Kind, Label: c.Name() + "@" + c.Version()})
 	}
 	sortNodes(g.Recipes)
 	sortNodes(g.Components)
@@ -191,7 +191,7 @@ func arnLabel(arn string) string {
 
 func sortedResources(rs []*model.Resource) []*model.Resource {
 	out := slices.Clone(rs)
-	slices.SortStableFunc(out, func(a, b *model.Resource) int { return strings.Compare(a.ID(), b.ID()) })
+	slices.SortStableFunc(out, func(a, b *model.Resource) int { return strings.Compare(a.ID().String(), b.ID().String()) })
 	return out
 }
 

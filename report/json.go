@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // JSONVersion is the version of the JSON report's shape. It changes only
@@ -47,7 +49,37 @@ type JSONReport struct {
 	Result   string        `json:"result"`
 	Summary  JSONSummary   `json:"summary"`
 	Findings []JSONFinding `json:"findings"`
-	Plan     []PlanSection `json:"plan"`
+	Plan     []JSONPlan    `json:"plan"`
+}
+
+// JSONPlan is one environment's plan.
+type JSONPlan struct {
+	Environment string `json:"environment"`
+	Account     string `json:"account,omitempty"`
+	Region      string `json:"region,omitempty"`
+	// Note explains a plan that could not be computed; changes is then
+	// empty.
+	Note    string       `json:"note,omitempty"`
+	Changes []JSONChange `json:"changes"`
+	Bakes   []JSONBake   `json:"bakes"` // pipelines that will bake on merge
+}
+
+// JSONChange is the plan for one resource.
+type JSONChange struct {
+	Action  string `json:"action"`
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// DryRun is the verdict of Image Builder's dryRun for the change;
+	// empty when it was not run.
+	DryRun string `json:"dryRun,omitempty"`
+}
+
+// JSONBake is a pipeline that will start when the change merges, and why.
+type JSONBake struct {
+	Pipeline string   `json:"pipeline"`
+	Reasons  []string `json:"reasons,omitempty"`
 }
 
 // JSONTool names the program that wrote the report.
@@ -111,7 +143,7 @@ func NewJSONReport(r Result) JSONReport {
 			Waived: c.Waived, ExpiredWaivers: c.Expired, BySeverity: map[string]int{},
 		},
 		Findings: make([]JSONFinding, 0, len(fs)),
-		Plan:     normalizePlan(r.Plan),
+		Plan:     jsonPlans(r.Plan),
 	}
 	if !c.Pass() {
 		out.Result = "fail"
@@ -148,21 +180,24 @@ func WriteJSON(w io.Writer, r Result) error {
 	return nil
 }
 
-// normalizePlan turns nil lists into empty ones so the JSON has [] rather
-// than null wherever a list is expected.
-func normalizePlan(in []PlanSection) []PlanSection {
-	if in == nil {
+// jsonPlans is the JSON shape of plans, with [] rather than null wherever
+// a list is expected.
+func jsonPlans(plans []*reconciler.Plan) []JSONPlan {
+	if plans == nil {
 		return nil
 	}
-	out := make([]PlanSection, len(in))
-	for i, p := range in {
-		if p.Changes == nil {
-			p.Changes = []Change{}
+	out := make([]JSONPlan, len(plans))
+	for i, p := range plans {
+		jp := JSONPlan{Environment: p.Environment.Name, Account: p.Environment.Account, Region: p.Environment.Region,
+			Note: p.Note, Changes: []JSONChange{}, Bakes: []JSONBake{}}
+		for _, c := range p.Changes {
+			jp.Changes = append(jp.Changes, JSONChange{Action: string(shownAction(c.Action)), Kind: string(c.Kind),
+				Name: c.Name, Version: c.Version, Reason: c.Reason, DryRun: c.DryRun})
 		}
-		if p.Bakes == nil {
-			p.Bakes = []BakeOn{}
+		for _, b := range p.Bakes {
+			jp.Bakes = append(jp.Bakes, JSONBake{Pipeline: b.Pipeline, Reasons: b.Reasons})
 		}
-		out[i] = p
+		out[i] = jp
 	}
 	return out
 }

@@ -2,84 +2,45 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
-// Action is what applying a plan does to one resource.
-type Action string
+// actionOrder is the order plans list changes in: what will change first,
+// what stays last.
+var actionOrder = []reconciler.Action{reconciler.ActionCreate, reconciler.ActionUpdate, reconciler.ActionOrphaned,
+	reconciler.ActionError, reconciler.ActionUnchanged}
 
-const (
-	ActionCreate    Action = "create"
-	ActionUpdate    Action = "update"
-	ActionUnchanged Action = "unchanged"
-	ActionOrphaned  Action = "orphaned" // in Image Builder, no longer in the repository
-	ActionError     Action = "error"    // the plan cannot be applied as it stands
-)
-
-var actionOrder = []Action{ActionCreate, ActionUpdate, ActionOrphaned, ActionError, ActionUnchanged}
-
-// PlanSection is the plan for one environment, in a shape independent of
-// the reconciler so that reports do not depend on it.
-type PlanSection struct {
-	Environment string `json:"environment"`
-	Account     string `json:"account,omitempty"`
-	Region      string `json:"region,omitempty"`
-	// Note explains a plan that could not be computed (for example "no
-	// credentials"); Changes is then usually empty.
-	Note    string   `json:"note,omitempty"`
-	Changes []Change `json:"changes"`
-	Bakes   []BakeOn `json:"bakes"` // pipelines that will bake on merge
-}
-
-// Change is the plan for one resource.
-type Change struct {
-	Action  Action     `json:"action"`
-	Kind    model.Kind `json:"kind"`
-	Name    string     `json:"name"`
-	Version string     `json:"version,omitempty"`
-	Reason  string     `json:"reason,omitempty"`
-	// DryRun is the verdict of Image Builder's dryRun for the change ("ok"
-	// or the service's message); empty when it was not run.
-	DryRun string `json:"dryRun,omitempty"`
-}
-
-// ID is "Kind/name@version" as model.Resource.ID spells it.
-func (c Change) ID() string {
-	if c.Version != "" {
-		return fmt.Sprintf("%s/%s@%s", c.Kind, c.Name, c.Version)
+// shownAction is the action as reports name it: a pruned orphan is an
+// orphan whose reason says it goes.
+func shownAction(a reconciler.Action) reconciler.Action {
+	if a == reconciler.ActionDelete {
+		return reconciler.ActionOrphaned
 	}
-	return fmt.Sprintf("%s/%s", c.Kind, c.Name)
+	return a
 }
 
-// BakeOn is a pipeline that will start when the change merges, and why.
-type BakeOn struct {
-	Pipeline string   `json:"pipeline"`
-	Reasons  []string `json:"reasons,omitempty"`
-}
-
-// tally counts changes per action.
-func (p PlanSection) tally() map[Action]int {
-	t := map[Action]int{}
+// tally counts changes per shown action.
+func tally(p *reconciler.Plan) map[reconciler.Action]int {
+	t := map[reconciler.Action]int{}
 	for _, c := range p.Changes {
-		t[c.Action]++
+		t[shownAction(c.Action)]++
 	}
 	return t
 }
 
-// Errors reports how many changes are errors.
-func (p PlanSection) Errors() int { return p.tally()[ActionError] }
-
-func (p PlanSection) tallyLine() string {
-	t := p.tally()
+func tallyLine(p *reconciler.Plan) string {
+	t := tally(p)
 	return fmt.Sprintf("%d to create, %d to update, %d orphaned, %d unchanged, %s",
-		t[ActionCreate], t[ActionUpdate], t[ActionOrphaned], t[ActionUnchanged], plural(t[ActionError], "error", "errors"))
+		t[reconciler.ActionCreate], t[reconciler.ActionUpdate], t[reconciler.ActionOrphaned], t[reconciler.ActionUnchanged],
+		plural(t[reconciler.ActionError], "error", "errors"))
 }
 
-func (p PlanSection) where() string {
+func where(p *reconciler.Plan) string {
 	var parts []string
-	for _, s := range []string{p.Account, p.Region} {
+	for _, s := range []string{p.Environment.Account, p.Environment.Region} {
 		if s != "" {
 			parts = append(parts, s)
 		}
@@ -87,40 +48,33 @@ func (p PlanSection) where() string {
 	return strings.Join(parts, ", ")
 }
 
-// changesInOrder returns the changes grouped by action (create, update,
-// orphaned, error, unchanged), keeping their order within an action.
-func (p PlanSection) changesInOrder() []Change {
-	out := make([]Change, 0, len(p.Changes))
+// changesInOrder returns the changes grouped by shown action (create,
+// update, orphaned, error, unchanged), keeping their order within an
+// action.
+func changesInOrder(p *reconciler.Plan) []reconciler.Change {
+	out := make([]reconciler.Change, 0, len(p.Changes))
 	for _, a := range actionOrder {
 		for _, c := range p.Changes {
-			if c.Action == a {
+			if shownAction(c.Action) == a {
 				out = append(out, c)
 			}
 		}
 	}
 	for _, c := range p.Changes { // unknown actions last, never dropped
-		if !knownAction(c.Action) {
+		if !slices.Contains(actionOrder, shownAction(c.Action)) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-func knownAction(a Action) bool {
-	for _, k := range actionOrder {
-		if a == k {
-			return true
-		}
-	}
-	return false
+var actionSymbol = map[reconciler.Action]string{
+	reconciler.ActionCreate: "+", reconciler.ActionUpdate: "~", reconciler.ActionUnchanged: "=",
+	reconciler.ActionOrphaned: "-", reconciler.ActionError: "!",
 }
 
-var actionSymbol = map[Action]string{
-	ActionCreate: "+", ActionUpdate: "~", ActionUnchanged: "=", ActionOrphaned: "-", ActionError: "!",
-}
-
-func symbol(a Action) string {
-	if s, ok := actionSymbol[a]; ok {
+func symbol(a reconciler.Action) string {
+	if s, ok := actionSymbol[shownAction(a)]; ok {
 		return s
 	}
 	return "?"
@@ -128,17 +82,17 @@ func symbol(a Action) string {
 
 // PlanMarkdown renders plan sections for the sticky comment and the
 // kiln/plan check run. Unchanged resources are folded into <details>.
-func PlanMarkdown(sections []PlanSection) string {
-	if len(sections) == 0 {
+func PlanMarkdown(plans []*reconciler.Plan) string {
+	if len(plans) == 0 {
 		return "_No environments configured: nothing to plan._\n"
 	}
 	var b strings.Builder
-	for i, p := range sections {
+	for i, p := range plans {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "#### Environment `%s`", mdCode(p.Environment))
-		if w := p.where(); w != "" {
+		fmt.Fprintf(&b, "#### Environment `%s`", mdCode(p.Environment.Name))
+		if w := where(p); w != "" {
 			fmt.Fprintf(&b, " (%s)", mdText(w))
 		}
 		b.WriteString("\n\n")
@@ -148,10 +102,10 @@ func PlanMarkdown(sections []PlanSection) string {
 		if len(p.Changes) == 0 && p.Note != "" {
 			continue
 		}
-		fmt.Fprintf(&b, "%s\n\n", p.tallyLine())
-		var changed, unchanged []Change
-		for _, c := range p.changesInOrder() {
-			if c.Action == ActionUnchanged {
+		fmt.Fprintf(&b, "%s\n\n", tallyLine(p))
+		var changed, unchanged []reconciler.Change
+		for _, c := range changesInOrder(p) {
+			if c.Action == reconciler.ActionUnchanged {
 				unchanged = append(unchanged, c)
 			} else {
 				changed = append(changed, c)
@@ -182,10 +136,10 @@ func PlanMarkdown(sections []PlanSection) string {
 	return b.String()
 }
 
-func writeChangeTable(b *strings.Builder, cs []Change) {
+func writeChangeTable(b *strings.Builder, cs []reconciler.Change) {
 	b.WriteString("| | action | resource | reason | dry run |\n| --- | --- | --- | --- | --- |\n")
 	for _, c := range cs {
 		fmt.Fprintf(b, "| %s | %s | `%s` | %s | %s |\n",
-			mdCell(symbol(c.Action)), mdCell(string(c.Action)), mdCodeCell(c.ID()), mdCell(c.Reason), mdCell(c.DryRun))
+			mdCell(symbol(c.Action)), mdCell(string(shownAction(c.Action))), mdCodeCell(c.ID().String()), mdCell(c.Reason), mdCell(c.DryRun))
 	}
 }

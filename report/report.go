@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // Format is a `kiln check` output format.
@@ -71,7 +72,7 @@ type Result struct {
 	// JUnit can report files without findings as passing test cases.
 	Paths       []string
 	Resources   int
-	Plan        []PlanSection // nil when no plan was computed
+	Plan        []*reconciler.Plan // nil when no plan was computed
 	ToolVersion string
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // TextOptions tune the human-readable output.
@@ -197,10 +198,10 @@ func textLine(s string) string {
 	}, s)
 }
 
-func writeTextPlan(w *bufio.Writer, p painter, sections []PlanSection) {
-	for _, s := range sections {
-		head := "Plan for " + textLine(s.Environment)
-		if where := s.where(); where != "" {
+func writeTextPlan(w *bufio.Writer, p painter, plans []*reconciler.Plan) {
+	for _, s := range plans {
+		head := "Plan for " + textLine(s.Environment.Name)
+		if where := where(s); where != "" {
 			head += " (" + textLine(where) + ")"
 		}
 		w.WriteString(p.paint(ansiBold, head) + "\n")
@@ -211,15 +212,16 @@ func writeTextPlan(w *bufio.Writer, p painter, sections []PlanSection) {
 			w.WriteString("\n")
 			continue
 		}
-		changes := s.changesInOrder()
+		changes := changesInOrder(s)
 		actW, idW := 0, 0
 		for _, c := range changes {
-			actW = max(actW, len(c.Action))
-			idW = max(idW, utf8.RuneCountInString(textLine(c.ID())))
+			actW = max(actW, len(shownAction(c.Action)))
+			idW = max(idW, utf8.RuneCountInString(textLine(c.ID().String())))
 		}
 		for _, c := range changes {
-			id := textLine(c.ID())
-			line := fmt.Sprintf("  %s %s%s  %s", symbol(c.Action), c.Action, strings.Repeat(" ", actW-len(c.Action)), id)
+			id := textLine(c.ID().String())
+			a := shownAction(c.Action)
+			line := fmt.Sprintf("  %s %s%s  %s", symbol(a), a, strings.Repeat(" ", actW-len(a)), id)
 			var notes []string
 			if c.Reason != "" {
 				notes = append(notes, textLine(c.Reason))
@@ -230,9 +232,9 @@ func writeTextPlan(w *bufio.Writer, p painter, sections []PlanSection) {
 			if len(notes) > 0 {
 				line += strings.Repeat(" ", idW-utf8.RuneCountInString(id)) + "  " + strings.Join(notes, "; ")
 			}
-			w.WriteString(p.paint(actionColor(c.Action), line) + "\n")
+			w.WriteString(p.paint(actionColor(a), line) + "\n")
 		}
-		w.WriteString("  " + s.tallyLine() + "\n")
+		w.WriteString("  " + tallyLine(s) + "\n")
 		for _, k := range s.Bakes {
 			line := "  bakes on merge: " + textLine(k.Pipeline)
 			if len(k.Reasons) > 0 {
@@ -244,13 +246,13 @@ func writeTextPlan(w *bufio.Writer, p painter, sections []PlanSection) {
 	}
 }
 
-func actionColor(a Action) string {
+func actionColor(a reconciler.Action) string {
 	switch a {
-	case ActionCreate:
+	case reconciler.ActionCreate:
 		return ansiGreen
-	case ActionUpdate:
+	case reconciler.ActionUpdate:
 		return ansiYellow
-	case ActionOrphaned, ActionError:
+	case reconciler.ActionOrphaned, reconciler.ActionError:
 		return ansiRed
 	}
 	return ansiDim

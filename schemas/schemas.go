@@ -37,21 +37,8 @@ const (
 
 // KindFile is the schema file of kind k ("" for an unknown kind).
 func KindFile(k model.Kind) string {
-	switch k {
-	case model.KindComponent:
-		return "component.json"
-	case model.KindImageRecipe:
-		return "image-recipe.json"
-	case model.KindContainerRecipe:
-		return "container-recipe.json"
-	case model.KindInfrastructureConfiguration:
-		return "infrastructure-configuration.json"
-	case model.KindDistributionConfiguration:
-		return "distribution-configuration.json"
-	case model.KindImagePipeline:
-		return "image-pipeline.json"
-	}
-	return ""
+	info, _ := k.Info()
+	return info.Schema
 }
 
 // FS returns the schema files, for serving or writing them out.
@@ -99,7 +86,7 @@ func New() (*Validator, error) {
 		index(s, v.byLocation)
 		return s, nil
 	}
-	for _, k := range model.Kinds {
+	for _, k := range model.Kinds() {
 		if v.kinds[k], err = compile(KindFile(k)); err != nil {
 			return nil, err
 		}
@@ -137,7 +124,7 @@ func (v *Validator) Resource(r *model.Resource) []finding.Finding {
 		if p.key {
 			pos = r.KeyAt(p.path()...)
 		}
-		return newFinding(pos, r.ID(), p.msg)
+		return newFinding(pos, r.ID().String(), p.msg)
 	})
 }
 

@@ -15,7 +15,7 @@ import (
 
 func TestSchemasAreEmbedded(t *testing.T) {
 	want := []string{FileAny, FileCommon, FileConfig, FileDocument}
-	for _, k := range model.Kinds {
+	for _, k := range model.Kinds() {
 		want = append(want, KindFile(k))
 	}
 	for _, name := range want {

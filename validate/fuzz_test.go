@@ -33,7 +33,7 @@ func FuzzRepository(f *testing.F) {
 		_ = top.Decode(&head)
 		specNode := model.Lookup(top, "spec")
 		specs := map[model.Kind]any{}
-		for _, k := range model.Kinds {
+		for _, k := range model.Kinds() {
 			specs[k] = model.NewSpec(k)
 		}
 		repo := &model.Repository{Config: &model.Config{File: ".kiln.yaml", Node: top}}

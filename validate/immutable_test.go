@@ -80,7 +80,7 @@ func TestChangedResources(t *testing.T) {
 	files["components/ssh-1.3.0.yaml"] = strings.Replace(files["components/ssh-1.3.0.yaml"], "metadata:", "metadata:\n  tags: {a: b}", 1)
 	var ids []string
 	for _, r := range ChangedResources(base, repository(t, files)) {
-		ids = append(ids, r.ID())
+		ids = append(ids, r.ID().String())
 	}
 	want := "Component/new-one@0.1.0 InfrastructureConfiguration/build-small ContainerRecipe/web@1.0.0"
 	if strings.Join(ids, " ") != want {

@@ -11,48 +11,83 @@ import (
 	"github.com/kiln-gitops/kiln/model"
 )
 
-// references checks that every name a resource uses resolves in repo:
-// recipe components, and the recipe, infrastructure and distribution of
-// every pipeline.
+// references checks that every name a resource uses (model.Resource.Refs)
+// resolves in repo, and that every recipe has a component that builds.
 func references(repo *model.Repository) []finding.Finding {
 	var out []finding.Finding
 	for _, r := range repo.Resources {
+		resolved := true
+		for _, ref := range r.Refs() {
+			if !ref.Kind.Versioned() {
+				if repo.Get(ref.Kind, ref.Name) == nil {
+					out = append(out, missing(repo, r, ref.Kind, ref.Name, ruleFor(ref.Kind), ref.Path...))
+					resolved = false
+				}
+				continue
+			}
+			if ref.Version == "" {
+				resolved = false // the schema reports it
+				continue
+			}
+			if _, err := model.ParseVersionPattern(ref.Version); err != nil {
+				resolved = false // versions reports it
+				continue
+			}
+			if f := otherRecipeKind(repo, r, ref); f != nil {
+				out = append(out, *f)
+				resolved = false
+				continue
+			}
+			if _, f := resolve(repo, r, ref.Kind, ref.Name, ref.Version, ref.Path...); f != nil {
+				out = append(out, *f)
+				resolved = false
+			}
+		}
 		switch spec := r.Spec.(type) {
 		case *model.ImageRecipeSpec:
-			out = append(out, recipe(repo, r, spec.Components)...)
+			out = append(out, buildComponent(repo, r, spec.Components, resolved)...)
 		case *model.ContainerRecipeSpec:
-			out = append(out, recipe(repo, r, spec.Components)...)
-		case *model.ImagePipelineSpec:
-			out = append(out, pipeline(repo, r, spec)...)
+			out = append(out, buildComponent(repo, r, spec.Components, resolved)...)
 		}
 	}
 	return out
 }
 
-// recipe checks that each repository component a recipe names exists at a
-// matching version, and that at least one component builds something.
-func recipe(repo *model.Repository, r *model.Resource, refs []model.ComponentRef) []finding.Finding {
-	var out []finding.Finding
-	resolved, build := true, false
+// otherRecipeKind explains a pipeline's recipe reference that names a
+// recipe of the other recipe kind.
+func otherRecipeKind(repo *model.Repository, r *model.Resource, ref model.Ref) *finding.Finding {
+	other := map[model.Kind]model.Kind{model.KindImageRecipe: model.KindContainerRecipe, model.KindContainerRecipe: model.KindImageRecipe}[ref.Kind]
+	if other == "" || len(repo.Versions(ref.Kind, ref.Name)) > 0 || len(repo.Versions(other, ref.Name)) == 0 {
+		return nil
+	}
+	field, otherField := "imageRecipe", "containerRecipe"
+	if ref.Kind == model.KindContainerRecipe {
+		field, otherField = otherField, field
+	}
+	f := newFinding(r, r.At(append(slices.Clone(ref.Path), "name")...), "ref/recipe",
+		fmt.Sprintf("spec.%s: %s is a%s %s, not a%s %s: name it under %s",
+			field, ref.Name, article(other), other, article(ref.Kind), ref.Kind, otherField))
+	return &f
+}
+
+// buildComponent checks that at least one of a recipe's components builds
+// something, once every repository component it names resolved.
+func buildComponent(repo *model.Repository, r *model.Resource, refs []model.ComponentRef, resolved bool) []finding.Finding {
+	build := false
 	var nonBuild []string
-	for i, c := range refs {
+	for _, c := range refs {
 		if c.Arn != "" {
 			// AWS-managed and shared components cannot be read offline;
 			// they are assumed to build, as nearly all of them do.
 			build = true
 			continue
 		}
-		if c.Name == "" || c.Version == "" {
+		if c.Name == "" {
 			resolved = false // the schema reports it
 			continue
 		}
-		if _, err := model.ParseVersionPattern(c.Version); err != nil {
-			resolved = false // versions reports it
-			continue
-		}
-		res, f := resolve(repo, r, model.KindComponent, c.Name, c.Version, "spec", "components", i)
-		if f != nil {
-			out = append(out, *f)
+		res := repo.Resolve(model.KindComponent, c.Name, c.Version)
+		if res == nil {
 			resolved = false
 			continue
 		}
@@ -62,12 +97,12 @@ func recipe(repo *model.Repository, r *model.Resource, refs []model.ComponentRef
 			nonBuild = append(nonBuild, fmt.Sprintf("%s %s", res.Metadata.Name, res.Metadata.Version))
 		}
 	}
-	if resolved && len(refs) > 0 && !build {
-		out = append(out, newFinding(r, r.At("spec", "components"), "recipe/build-component",
-			fmt.Sprintf("%s %s %s has no build component: at least one component must have a build phase (%s %s none)",
-				r.Kind, r.Metadata.Name, r.Metadata.Version, strings.Join(nonBuild, ", "), plural(len(nonBuild), "has", "have"))))
+	if !resolved || len(refs) == 0 || build {
+		return nil
 	}
-	return out
+	return []finding.Finding{newFinding(r, r.At("spec", "components"), "recipe/build-component",
+		fmt.Sprintf("%s %s %s has no build component: at least one component must have a build phase (%s %s none)",
+			r.Kind, r.Metadata.Name, r.Metadata.Version, strings.Join(nonBuild, ", "), plural(len(nonBuild), "has", "have")))}
 }
 
 // buildsSomething reports whether a component's document has a build
@@ -85,35 +120,6 @@ func buildsSomething(c *model.Resource) bool {
 		}
 	}
 	return false
-}
-
-// pipeline checks the recipe, infrastructure and distribution a pipeline
-// names.
-func pipeline(repo *model.Repository, r *model.Resource, spec *model.ImagePipelineSpec) []finding.Finding {
-	var out []finding.Finding
-	kind, ref := spec.Recipe()
-	if ref != nil && ref.Name != "" && ref.Version != "" {
-		field, other, otherField := "imageRecipe", model.KindContainerRecipe, "containerRecipe"
-		if kind == model.KindContainerRecipe {
-			field, other, otherField = "containerRecipe", model.KindImageRecipe, "imageRecipe"
-		}
-		if _, err := model.ParseVersionPattern(ref.Version); err == nil {
-			if len(repo.Versions(kind, ref.Name)) == 0 && len(repo.Versions(other, ref.Name)) > 0 {
-				out = append(out, newFinding(r, r.At("spec", field, "name"), "ref/recipe",
-					fmt.Sprintf("spec.%s: %s is a%s %s, not a%s %s: name it under %s",
-						field, ref.Name, article(other), other, article(kind), kind, otherField)))
-			} else if _, f := resolve(repo, r, kind, ref.Name, ref.Version, "spec", field); f != nil {
-				out = append(out, *f)
-			}
-		}
-	}
-	if name := spec.InfrastructureConfiguration; name != "" && repo.Get(model.KindInfrastructureConfiguration, name) == nil {
-		out = append(out, missing(repo, r, model.KindInfrastructureConfiguration, name, "ref/infrastructure", "spec", "infrastructureConfiguration"))
-	}
-	if name := spec.DistributionConfiguration; name != "" && repo.Get(model.KindDistributionConfiguration, name) == nil {
-		out = append(out, missing(repo, r, model.KindDistributionConfiguration, name, "ref/distribution", "spec", "distributionConfiguration"))
-	}
-	return out
 }
 
 // resolve finds the newest version of kind called name that matches
@@ -150,16 +156,10 @@ func missing(repo *model.Repository, r *model.Resource, kind model.Kind, name, r
 	return newFinding(r, r.At(path...), rule, msg)
 }
 
+// ruleFor is the rule of a broken reference to kind: ref/<policy group>.
 func ruleFor(kind model.Kind) string {
-	switch kind {
-	case model.KindComponent:
-		return "ref/component"
-	case model.KindInfrastructureConfiguration:
-		return "ref/infrastructure"
-	case model.KindDistributionConfiguration:
-		return "ref/distribution"
-	}
-	return "ref/recipe"
+	info, _ := kind.Info()
+	return "ref/" + info.PolicyGroup
 }
 
 // closestName is the name of a resource of kind within a small edit

@@ -49,7 +49,7 @@ func document(r *model.Resource, v *schemas.Validator) []finding.Finding {
 	}
 	for i := range out {
 		if out[i].Resource == "" {
-			out[i].Resource = r.ID()
+			out[i].Resource = r.ID().String()
 		}
 	}
 	return out
@@ -62,6 +62,6 @@ func newFinding(r *model.Resource, pos finding.Pos, rule, msg string) finding.Fi
 		Severity: finding.SeverityError,
 		Source:   finding.SourceValidate,
 		Message:  msg,
-		Resource: r.ID(),
+		Resource: r.ID().String(),
 	}
 }

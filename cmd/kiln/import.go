@@ -109,11 +109,7 @@ func runImport(ctx context.Context, o importOptions, stdout io.Writer) error {
 			managed++
 			continue
 		}
-		id := string(s.Kind) + "/" + s.Name
-		if s.Version != "" {
-			id += "@" + s.Version
-		}
-		fmt.Fprintf(stdout, "skipped %s: %s\n", id, s.Reason)
+		fmt.Fprintf(stdout, "skipped %s: %s\n", model.NewID(s.Kind, s.Name, s.Version), s.Reason)
 	}
 	if managed > 0 {
 		fmt.Fprintf(stdout, "left out %d resources kiln already manages (--all imports them)\n", managed)
@@ -154,35 +150,26 @@ type importFile struct {
 	data []byte
 }
 
-// kindFolders is where each kind goes, as in examples/.
-var kindFolders = map[model.Kind]string{
-	model.KindComponent:                   "components",
-	model.KindImageRecipe:                 "recipes",
-	model.KindContainerRecipe:             "recipes",
-	model.KindInfrastructureConfiguration: "infrastructure",
-	model.KindDistributionConfiguration:   "distribution",
-	model.KindImagePipeline:               "pipelines",
-}
-
 // importFiles lays the resources out one file each: the newest version of
 // a name gets <name>.yaml, older ones <name>-<version>.yaml, and a
 // component's document sits beside it as <stem>.toe.yaml. res must be in
 // Export's order (kind, name, version), which makes the layout
 // deterministic.
 func importFiles(res []imagebuilder.Exported) ([]importFile, error) {
-	newest := map[string]string{} // kind/name → newest version
+	newest := map[model.ID]string{} // kind and name → newest version
 	for _, e := range res {
-		newest[string(e.Resource.Kind)+"/"+e.Resource.Metadata.Name] = e.Resource.Metadata.Version
+		newest[model.NewID(e.Resource.Kind, e.Resource.Metadata.Name, "")] = e.Resource.Metadata.Version
 	}
 	used := map[string]bool{}
 	var out []importFile
 	for _, e := range res {
 		r := e.Resource
 		stem := fileStem(r.Metadata.Name)
-		if r.Kind.Versioned() && newest[string(r.Kind)+"/"+r.Metadata.Name] != r.Metadata.Version {
+		if r.Kind.Versioned() && newest[model.NewID(r.Kind, r.Metadata.Name, "")] != r.Metadata.Version {
 			stem += "-" + r.Metadata.Version
 		}
-		folder := kindFolders[r.Kind]
+		info, _ := r.Kind.Info()
+		folder := info.Folder
 		taken := func(s string) bool {
 			return used[path.Join(folder, s+".yaml")] || used[path.Join(folder, s+".toe.yaml")]
 		}

@@ -131,8 +131,7 @@ func checkClean(t *testing.T, dir string) *check.Result {
 }
 
 func TestImport(t *testing.T) {
-	srv := ibtest.New()
-	t.Cleanup(srv.Close)
+	srv := ibtest.Start(t)
 	noAWS(t)
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAKILNTESTBASEKEY1")
@@ -241,7 +240,7 @@ func TestImport(t *testing.T) {
 			t.Errorf("%d resources loaded, want 10", len(res.Head.Resources))
 		}
 		for _, id := range []string{"Component/kiln-owned@1.0.0", "InfrastructureConfiguration/kiln-infra", "ImagePipeline/web-on-managed"} {
-			if !slices.ContainsFunc(res.Head.Resources, func(r *model.Resource) bool { return r.ID() == id }) {
+			if !slices.ContainsFunc(res.Head.Resources, func(r *model.Resource) bool { return r.ID().String() == id }) {
 				t.Errorf("--all did not import %s", id)
 			}
 		}

@@ -11,37 +11,34 @@ import (
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/imagebuilder"
-	"github.com/kiln-gitops/kiln/report"
+	"github.com/kiln-gitops/kiln/reconciler"
 )
 
 // planForCheck plans the checked tree against one environment when AWS
 // credentials are available; without them it says so and the check goes
 // on offline. The SDK's default chain applies, so AWS_PROFILE,
 // AWS_REGION, web identity and AWS_ENDPOINT_URL_IMAGEBUILDER all work.
-func planForCheck(ctx context.Context, res *check.Result, envName string, assumeRole bool) ([]report.PlanSection, []finding.Finding, string) {
+func planForCheck(ctx context.Context, res *check.Result, envName string, assumeRole bool) ([]*reconciler.Plan, []finding.Finding, string) {
 	env, ok := res.Config.Environments.Get(envName)
 	if !ok {
 		return nil, nil, fmt.Sprintf("no environment %q in .kiln.yaml; no plan", envName)
 	}
-	sec := report.PlanSection{Environment: env.Name, Account: env.Account, Region: env.Region}
 	cfg, err := awsConfig(ctx, env.Region)
 	if err != nil {
-		sec.Note = "no AWS credentials: plan not computed (" + err.Error() + ")"
-		return []report.PlanSection{sec}, nil, ""
+		return []*reconciler.Plan{{Environment: env, Note: "no AWS credentials: plan not computed (" + err.Error() + ")"}}, nil, ""
 	}
 	if !assumeRole {
 		env.RoleArn = ""
 	}
 	client, err := imagebuilder.ForEnvironment(ctx, cfg, env)
 	if err != nil {
-		sec.Note = "cannot reach Image Builder: " + err.Error()
-		return []report.PlanSection{sec}, nil, ""
+		return []*reconciler.Plan{{Environment: env, Note: "cannot reach Image Builder: " + err.Error()}}, nil, ""
 	}
-	_, sec, fs, err := check.Plan(ctx, res, env, imagebuilder.Environment{Client: client})
+	plan, fs, err := check.Plan(ctx, res, env, client)
 	if err != nil {
-		return []report.PlanSection{sec}, nil, err.Error()
+		return []*reconciler.Plan{plan}, nil, err.Error()
 	}
-	return []report.PlanSection{sec}, fs, ""
+	return []*reconciler.Plan{plan}, fs, ""
 }
 
 // awsConfig loads the default configuration and makes sure it yields

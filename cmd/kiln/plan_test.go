@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/kiln-gitops/kiln/imagebuilder/ibtest"
+	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
 )
 
@@ -45,8 +46,7 @@ func noAWS(t *testing.T) {
 // endpoint override, and the staging role assumed through the emulator's
 // STS.
 func TestCheckPlanEmulator(t *testing.T) {
-	ib := ibtest.New(ibtest.WithAccount("111111111111"))
-	t.Cleanup(ib.Close)
+	ib := ibtest.Start(t, ibtest.WithAccount("111111111111"))
 	noAWS(t)
 	t.Setenv("AWS_ENDPOINT_URL", ib.URL())
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAKILNTESTBASEKEY1")
@@ -77,15 +77,15 @@ func TestCheckPlanEmulator(t *testing.T) {
 			kinds := map[string]int{}
 			for _, c := range sec.Changes {
 				kinds[string(c.Kind)]++
-				if c.Action != report.ActionCreate {
-					t.Errorf("%s: %s, want create", c.ID(), c.Action)
+				if c.Action != string(reconciler.ActionCreate) {
+					t.Errorf("%s/%s: %s, want create", c.Kind, c.Name, c.Action)
 				}
 				wantDry := ""
 				if c.Kind == "Component" {
 					wantDry = "would succeed"
 				}
 				if c.DryRun != wantDry {
-					t.Errorf("%s: dryRun %q, want %q", c.ID(), c.DryRun, wantDry)
+					t.Errorf("%s/%s: dryRun %q, want %q", c.Kind, c.Name, c.DryRun, wantDry)
 				}
 			}
 			if kinds["Component"] < 6 || kinds["ImagePipeline"] < 2 {

@@ -17,7 +17,7 @@ amis := [[path, ami, d] |
 # custom:
 #   id: KILN-DST-001
 #   severity: critical
-#   controls: []
+#   controls: ["nist-800-53:AC-3", "nist-800-53:AC-22"]
 #   remediation: Remove "all" from launchPermission.userGroups; share with accounts or organisations instead.
 no_public_ami contains r if {
 	some [path, ami, _] in amis
@@ -55,7 +55,7 @@ account_refs contains [p, acct] if {
 # custom:
 #   id: KILN-DST-002
 #   severity: high
-#   controls: []
+#   controls: ["nist-800-53:AC-3", "nist-800-53:AC-21"]
 #   remediation: Use an allowlisted account or add it to policy.data.allowedAccounts in .kiln.yaml.
 allowed_accounts contains r if {
 	allowed := lib.setting("allowedAccounts", [])
@@ -74,7 +74,7 @@ allowed_accounts contains r if {
 # custom:
 #   id: KILN-DST-003
 #   severity: high
-#   controls: []
+#   controls: ["nist-800-53:AC-3", "nist-800-53:AC-21"]
 #   remediation: Use an allowlisted organisation/OU or add it to policy.data.allowedOrganizations in .kiln.yaml.
 allowed_organizations contains r if {
 	allowed := lib.setting("allowedOrganizations", [])
@@ -94,7 +94,7 @@ allowed_organizations contains r if {
 # custom:
 #   id: KILN-DST-004
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SA-9(5)"]
 #   remediation: Remove the region or add it to policy.data.allowedRegions in .kiln.yaml.
 allowed_regions contains r if {
 	allowed := lib.setting("allowedRegions", [])
@@ -110,7 +110,7 @@ allowed_regions contains r if {
 # custom:
 #   id: KILN-DST-005
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SC-28", "nist-800-53:SC-12"]
 #   remediation: Set amiDistributionConfiguration.kmsKeyId for every region.
 ami_kms contains r if {
 	some [path, ami, d] in amis

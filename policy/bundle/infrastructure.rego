@@ -13,7 +13,7 @@ import data.kiln.lib
 # custom:
 #   id: KILN-INF-001
 #   severity: high
-#   controls: ["CIS AWS Foundations: Ensure that EC2 Metadata Service only allows IMDSv2"]
+#   controls: ["cis-aws:5.6", "nist-800-53:AC-3"]
 #   remediation: Set spec.instanceMetadataOptions.httpTokens to "required".
 imdsv2_required contains r if {
 	tokens := object.get(input.spec, ["instanceMetadataOptions", "httpTokens"], "optional")
@@ -32,7 +32,7 @@ imdsv2_required contains r if {
 # custom:
 #   id: KILN-INF-003
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:CM-7", "nist-800-53:AC-6"]
 #   remediation: Set spec.terminateInstanceOnFailure to true (debug with a separate, non-production configuration).
 terminate_on_failure contains r if {
 	input.spec.terminateInstanceOnFailure == false
@@ -45,7 +45,7 @@ terminate_on_failure contains r if {
 # custom:
 #   id: KILN-INF-004
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:AU-9", "nist-800-53:AU-11"]
 #   remediation: Set spec.logging.s3Logs.s3BucketName (and an s3KeyPrefix).
 s3_logging contains r if {
 	object.get(input.spec, ["logging", "s3Logs", "s3BucketName"], "") == ""
@@ -58,7 +58,7 @@ s3_logging contains r if {
 # custom:
 #   id: KILN-INF-005
 #   severity: low
-#   controls: []
+#   controls: ["nist-800-53:SI-4(5)"]
 #   remediation: Set spec.snsTopicArn to the team's notification topic.
 sns_topic contains r if {
 	object.get(input.spec, "snsTopicArn", "") == ""
@@ -73,7 +73,7 @@ sns_topic contains r if {
 # custom:
 #   id: KILN-INF-006
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:AC-17", "nist-800-53:IA-2"]
 #   remediation: Remove spec.keyPair; use Session Manager to debug build instances.
 no_key_pair contains r if {
 	object.get(input.spec, "keyPair", "") != ""
@@ -89,7 +89,7 @@ no_key_pair contains r if {
 # custom:
 #   id: KILN-INF-007
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:AC-6", "nist-800-53:AC-3"]
 #   remediation: Use an approved instance profile or add it to policy.data.allowedInstanceProfiles in .kiln.yaml.
 instance_profile_allowed contains r if {
 	allowed := lib.setting("allowedInstanceProfiles", [])
@@ -107,7 +107,7 @@ instance_profile_allowed contains r if {
 # custom:
 #   id: KILN-INF-008
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SC-7"]
 #   remediation: Use an approved subnet or add it to policy.data.allowedSubnets in .kiln.yaml.
 subnet_allowed contains r if {
 	allowed := lib.setting("allowedSubnets", [])
@@ -125,7 +125,7 @@ subnet_allowed contains r if {
 # custom:
 #   id: KILN-INF-009
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SC-7"]
 #   remediation: Use approved security groups or add them to policy.data.allowedSecurityGroups in .kiln.yaml.
 security_groups_allowed contains r if {
 	allowed := lib.setting("allowedSecurityGroups", [])

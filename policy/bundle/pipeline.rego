@@ -9,7 +9,7 @@ import data.kiln.lib
 # custom:
 #   id: KILN-PPL-001
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SA-11", "nist-800-53:CM-4"]
 #   remediation: Remove imageTestsEnabled false (or set it to true).
 image_tests contains r if {
 	object.get(input.spec, ["imageTestsConfiguration", "imageTestsEnabled"], true) == false
@@ -22,7 +22,7 @@ image_tests contains r if {
 # custom:
 #   id: KILN-PPL-002
 #   severity: medium
-#   controls: ["RHEL-08-010010"]
+#   controls: ["nist-800-53:RA-5"]
 #   remediation: Set spec.imageScanningConfiguration.imageScanningEnabled to true.
 vulnerability_scanning contains r if {
 	object.get(input.spec, ["imageScanningConfiguration", "imageScanningEnabled"], false) != true
@@ -35,7 +35,7 @@ vulnerability_scanning contains r if {
 # custom:
 #   id: KILN-PPL-003
 #   severity: low
-#   controls: []
+#   controls: ["nist-800-53:CM-8"]
 #   remediation: Remove enhancedImageMetadataEnabled false.
 enhanced_metadata contains r if {
 	input.spec.enhancedImageMetadataEnabled == false
@@ -48,7 +48,7 @@ enhanced_metadata contains r if {
 # custom:
 #   id: KILN-PPL-004
 #   severity: high
-#   controls: []
+#   controls: ["nist-800-53:CM-2", "nist-800-53:CM-3"]
 #   remediation: Pin the exact recipe version.
 pinned_recipe contains r if {
 	lib.production

@@ -46,7 +46,8 @@ component_names(c) := {n | some n in [object.get(c, "arn", ""), object.get(c, "n
 # custom:
 #   id: KILN-RCP-001
 #   severity: high
-#   controls: ["RHEL-08-010030", "CIS AWS Foundations: Ensure EBS volume encryption is enabled in all regions"]
+#   controls: ["cis-aws:2.2.1", "nist-800-53:SC-28", "stig-rhel8:RHEL-08-010030"]
+#   scope: aws
 #   remediation: Set ebs.encrypted to true on every block device mapping.
 ebs_encrypted contains r if {
 	some [path, bd] in block_devices
@@ -64,7 +65,8 @@ ebs_encrypted contains r if {
 # custom:
 #   id: KILN-RCP-002
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SC-12", "nist-800-53:SC-28(1)"]
+#   scope: aws
 #   remediation: Set ebs.kmsKeyId to a customer managed key.
 ebs_cmk contains r if {
 	some [path, bd] in block_devices
@@ -84,7 +86,8 @@ ebs_cmk contains r if {
 # custom:
 #   id: KILN-RCP-003
 #   severity: high
-#   controls: []
+#   controls: ["nist-800-53:CM-2", "nist-800-53:SR-5"]
+#   scope: aws
 #   remediation: Build from an approved parent image or add it to policy.data.approvedParentImages in .kiln.yaml.
 parent_image_approved contains r if {
 	allowed := lib.setting("approvedParentImages", default_parent_images)
@@ -99,7 +102,7 @@ parent_image_approved contains r if {
 # custom:
 #   id: KILN-RCP-004
 #   severity: medium
-#   controls: ["RHEL-08-010010"]
+#   controls: ["stig-rhel8:RHEL-08-010010", "stig-rhel9:RHEL-09-211015", "srg:SRG-OS-000480-GPOS-00227", "nist-800-53:SI-2(c)"]
 #   remediation: Add the AWS-managed update-linux (or update-windows) component, or list your own in policy.data.updateComponents.
 os_updates contains r if {
 	input.kind == "ImageRecipe"
@@ -123,7 +126,7 @@ any_component_matches(patterns) if {
 # custom:
 #   id: KILN-RCP-005
 #   severity: high
-#   controls: ["DISA STIG for Amazon Linux 2023 / RHEL", "CIS Amazon Linux 2023 Benchmark"]
+#   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:CM-6(a)"]
 #   remediation: "Add stig-build-linux (or your CIS component) to spec.components, or tag your hardening component with hardening: stig."
 hardening_component contains r if {
 	input.kind == "ImageRecipe"
@@ -146,7 +149,8 @@ any_component_tagged_hardening if {
 # custom:
 #   id: KILN-RCP-006
 #   severity: high
-#   controls: []
+#   controls: ["nist-800-53:CM-2", "nist-800-53:CM-3"]
+#   scope: aws
 #   remediation: Pin an exact version (1.2.3) for every component of recipes baked into production.
 pinned_versions contains r if {
 	lib.production
@@ -173,7 +177,7 @@ pinned_versions contains r if {
 # custom:
 #   id: KILN-RCP-007
 #   severity: high
-#   controls: []
+#   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:SC-12"]
 #   remediation: Remove skip_cleanup_ssh_files from the user data.
 no_skip_cleanup contains r if {
 	ud := object.get(input.spec, ["additionalInstanceConfiguration", "userDataOverride"], "")
@@ -190,7 +194,7 @@ no_skip_cleanup contains r if {
 # custom:
 #   id: KILN-RCP-008
 #   severity: medium
-#   controls: []
+#   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:CM-6(a)"]
 #   remediation: Keep the perform_cleanup marker in spec.additionalInstanceConfiguration.userDataOverride.
 user_data_cleanup contains r if {
 	ud := object.get(input.spec, ["additionalInstanceConfiguration", "userDataOverride"], "")
@@ -205,7 +209,8 @@ user_data_cleanup contains r if {
 # custom:
 #   id: KILN-RCP-009
 #   severity: medium
-#   controls: []
+#   controls: ["nist-800-53:SC-28", "nist-800-53:SC-12"]
+#   scope: aws
 #   remediation: Set spec.kmsKeyId on the container recipe.
 container_kms contains r if {
 	input.kind == "ContainerRecipe"

@@ -33,7 +33,7 @@ pipelines_using(name, recipe_field) := [p |
 #   id: KILN-INF-002
 #   severity: medium
 #   input_kinds: [InfrastructureConfiguration, ImagePipeline]
-#   controls: ["CIS AWS Foundations: Ensure that EC2 Metadata Service only allows IMDSv2"]
+#   controls: ["cis-aws:5.6", "nist-800-53:AC-3", "nist-800-53:SC-7"]
 #   remediation: >-
 #     Set spec.instanceMetadataOptions.httpPutResponseHopLimit to 1 for
 #     configurations used by image pipelines and 2 for container pipelines;

@@ -1,0 +1,154 @@
+package imagebuilder
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ib "github.com/aws/aws-sdk-go-v2/service/imagebuilder"
+	"github.com/aws/aws-sdk-go-v2/service/imagebuilder/types"
+
+	"github.com/kiln-gitops/kiln/model"
+	"github.com/kiln-gitops/kiln/reconciler"
+)
+
+// componentKind is Component: an AWSTOE document, versioned, with build
+// versions under each semantic version.
+type componentKind struct{}
+
+func (componentKind) dryRun() bool { return true }
+func (componentKind) builds() bool { return true }
+
+// list reads the component versions, then each version's builds for the
+// tags the version listing lacks (from the TagCache where it can).
+func (componentKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
+	p := ib.NewListComponentsPaginator(c.ib, &ib.ListComponentsInput{Owner: types.OwnershipSelf})
+	versions, err := paginate(ctx, p.HasMorePages, func(ctx context.Context) (*ib.ListComponentsOutput, error) { return p.NextPage(ctx) },
+		func(o *ib.ListComponentsOutput) []types.ComponentVersion { return o.ComponentVersionList })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reconciler.Live, len(versions))
+	var (
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, c.conc)
+		errOnce  sync.Once
+		firstErr error
+	)
+	fill := func(i int, e componentTags) {
+		out[i] = live(model.KindComponent, out[i].Name, out[i].Version, e.buildArn, e.tags)
+		out[i].Builds = e.builds
+	}
+	for i, v := range versions {
+		out[i] = reconciler.Live{Kind: model.KindComponent, Name: aws.ToString(v.Name), Version: aws.ToString(v.Version)}
+		key := aws.ToString(v.Arn) + "@" + aws.ToString(v.DateCreated)
+		if e, ok := c.tags.get(key); ok {
+			fill(i, e)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			e, err := c.componentTags(ctx, aws.ToString(v.Arn))
+			if err != nil {
+				errOnce.Do(func() { firstErr = err })
+				return
+			}
+			c.tags.put(key, e)
+			fill(i, e)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// componentTags reads a component version's builds, whose summaries carry
+// the tags the version listing lacks.
+func (c *Client) componentTags(ctx context.Context, versionArn string) (componentTags, error) {
+	var e componentTags
+	p := ib.NewListComponentBuildVersionsPaginator(c.ib, &ib.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(versionArn)})
+	newest := -1
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return e, fmt.Errorf("builds of %s: %w", versionArn, err)
+		}
+		for _, s := range page.ComponentSummaryList {
+			e.builds++
+			if b := buildNumber(aws.ToString(s.Arn)); b > newest {
+				newest, e.buildArn, e.tags = b, aws.ToString(s.Arn), s.Tags
+			}
+		}
+	}
+	if e.builds == 0 {
+		return e, fmt.Errorf("component version %s has no builds", versionArn)
+	}
+	return e, nil
+}
+
+func buildNumber(arn string) int {
+	n := 0
+	for _, ch := range arn[strings.LastIndex(arn, "/")+1:] {
+		if ch < '0' || ch > '9' {
+			return -1
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n
+}
+
+func (componentKind) get(ctx context.Context, c *Client, arn string) (any, error) {
+	o, err := c.ib.GetComponent(ctx, &ib.GetComponentInput{ComponentBuildVersionArn: aws.String(arn)})
+	if err != nil {
+		return nil, err
+	}
+	return o.Component, nil
+}
+
+func (componentKind) create(ctx context.Context, c *Client, w write) (string, error) {
+	s, err := specOf[model.ComponentSpec](w.r)
+	if err != nil {
+		return "", err
+	}
+	data := s.Data
+	if w.r.Document != nil {
+		data = w.r.Document.Text
+	}
+	out, err := c.ib.CreateComponent(ctx, &ib.CreateComponentInput{
+		Name: w.name(), SemanticVersion: w.version(), Description: w.description(),
+		Platform: types.Platform(s.Platform), Data: aws.String(data),
+		ChangeDescription: opt(s.ChangeDescription), SupportedOsVersions: s.SupportedOsVersions,
+		KmsKeyId: opt(c.expand(s.KmsKeyID)), Tags: w.tags, ClientToken: w.token, DryRun: w.dryRun,
+	})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.ComponentBuildVersionArn), nil
+}
+
+func (componentKind) update(context.Context, *Client, write, string) error { return errImmutable }
+
+func (componentKind) delete(ctx context.Context, c *Client, arn string) error {
+	_, err := c.ib.DeleteComponent(ctx, &ib.DeleteComponentInput{ComponentBuildVersionArn: aws.String(arn)})
+	return err
+}
+
+func (componentKind) export(x *exporter, v any) (exported, string) {
+	d, _ := v.(*types.Component)
+	if d == nil || aws.ToString(d.Data) == "" {
+		return exported{}, "the component has no inline document (data) to import"
+	}
+	return exported{
+		md:       x.metadata(d.Name, d.Version, d.Description, d.Tags),
+		document: aws.ToString(d.Data),
+		spec: &model.ComponentSpec{Platform: string(d.Platform), SupportedOsVersions: d.SupportedOsVersions,
+			ChangeDescription: aws.ToString(d.ChangeDescription), KmsKeyID: x.c.template(aws.ToString(d.KmsKeyId))},
+	}, ""
+}
