@@ -40,7 +40,9 @@ func TestServesTheRealSDK(t *testing.T) {
 	out, w := io.Pipe()
 	var stderr syncBuffer
 	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"-account", "111122223333", "-region", "eu-west-1", "-clock", "3600", "-list-lag", "1s"}, w, &stderr) }()
+	go func() {
+		exit <- run(ctx, []string{"-account", "111122223333", "-region", "eu-west-1", "-clock", "3600", "-list-lag", "1s"}, w, &stderr)
+	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
