@@ -345,10 +345,13 @@ func TestCommandBurstAcrossTwoSIGKILLs(t *testing.T) {
 	w.waitChecks(checkTimeout, head, prChecks...)
 
 	const commands = 6
+	ids := map[int]int64{}
+	// An answer names the command it answers in a hidden marker, and the
+	// user who asked.
 	answered := func(i int) int {
 		n := 0
 		for _, c := range w.gh.Comments(fullName, 9) {
-			if strings.HasPrefix(c.Body, fmt.Sprintf("@user%d ", i)) {
+			if strings.Contains(c.Body, fmt.Sprintf("<!-- kiln:answer %d -->", ids[i])) && strings.Contains(c.Body, fmt.Sprintf("@user%d ", i)) {
 				n++
 			}
 		}
@@ -371,7 +374,8 @@ func TestCommandBurstAcrossTwoSIGKILLs(t *testing.T) {
 	}
 	for i := 1; i <= commands; i++ {
 		user := fmt.Sprintf("user%d", i)
-		w.mustPost(w.commentEvent(9, w.gh.AddComment(fullName, 9, user, "/kiln plan"), user, "/kiln plan"))
+		ids[i] = w.gh.AddComment(fullName, 9, user, "/kiln plan")
+		w.mustPost(w.commentEvent(9, ids[i], user, "/kiln plan"))
 	}
 	w.kill()
 	w.start()
