@@ -51,7 +51,9 @@ func TestValidate(t *testing.T) {
 		{"range high", func(v map[string]any) { v["count"] = 26.0 }, "value less than or equal to 25"},
 		{"not integral", func(v map[string]any) { v["count"] = 1.5 }, "must be an integer"},
 		{"list too short", func(v map[string]any) { v["items"] = []any{} }, "'items' failed to satisfy constraint: Member must have length greater than or equal to 1"},
-		{"list too long", func(v map[string]any) { v["items"] = []any{ok["items"].([]any)[0], ok["items"].([]any)[0], ok["items"].([]any)[0]} }, "length less than or equal to 2"},
+		{"list too long", func(v map[string]any) {
+			v["items"] = []any{ok["items"].([]any)[0], ok["items"].([]any)[0], ok["items"].([]any)[0]}
+		}, "length less than or equal to 2"},
 		{"nested required, 1-based path", func(v map[string]any) { v["items"] = []any{map[string]any{}} }, "'items.1.id'"},
 		{"map size", func(v map[string]any) { v["tags"] = map[string]any{"abc": "abc", "abd": "abd"} }, "'tags' failed to satisfy constraint: Member must have length less than or equal to 1"},
 		{"map key", func(v map[string]any) { v["tags"] = map[string]any{"XYZ": "abc"} }, "'tags.XYZ(key)'"},
