@@ -89,11 +89,17 @@ func (w *world) tamper(t *testing.T) string {
 // title containing want.
 func (w *world) driftRun(sha, want string) ghtest.CheckRun {
 	w.t.Helper()
+	return w.driftRunAfter(sha, want, -1)
+}
+
+// driftRunAfter is driftRun for a run updated more than updates times.
+func (w *world) driftRunAfter(sha, want string, updates int) ghtest.CheckRun {
+	w.t.Helper()
 	var run ghtest.CheckRun
 	w.waitFor(driftTimeout, "a drift check run saying "+want+" on "+sha[:7], func() bool {
 		cr, ok := w.completed(sha, driftCheck)
 		run = cr
-		return ok && strings.Contains(cr.Title, want)
+		return ok && strings.Contains(cr.Title, want) && cr.Updates > updates
 	}, w.describeChecks)
 	return run
 }
@@ -144,8 +150,14 @@ func TestDriftIsReportedThenCorrected(t *testing.T) {
 	if _, _, digest := w.infra(t); digest != applied {
 		t.Fatalf("the merge did not restore build-ami: digest %q, want %q", digest, applied)
 	}
+	// The drift loop may already have corrected the first change on head
+	// (racing the merge's apply); wait for a report after this one.
+	var before int
+	if cr, ok := w.completed(head, driftCheck); ok {
+		before = cr.Updates
+	}
 	w.tamper(t)
-	run = w.driftRun(head, "corrected")
+	run = w.driftRunAfter(head, "corrected", before)
 	if run.Conclusion != "success" || !strings.Contains(run.Summary, "InfrastructureConfiguration/build-ami") {
 		t.Errorf("correction report: %s %q\n%s", run.Conclusion, run.Title, run.Summary)
 	}
