@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -53,9 +52,6 @@ func TestEveryRuleDescribed(t *testing.T) {
 		d, _ := finding.DescribeRule(id)
 		if d.Title == "" || d.Description == "" || d.Help == "" || d.Title == id {
 			t.Errorf("%s: incomplete description %+v", id, d)
-		}
-		if _, used := ids[id]; !used && !slices.Contains([]string{"schema", "kiln/unnamed", "policy/compile"}, id) {
-			t.Errorf("%s is described but no code reports it", id)
 		}
 	}
 }

@@ -249,3 +249,25 @@ func TestHardeningEvidence(t *testing.T) {
 		})
 	}
 }
+
+// TestRealComponentFalsePositives holds the shapes of real public
+// components that were flagged wrongly (see the report of issue 11).
+func TestRealComponentFalsePositives(t *testing.T) {
+	runContentCases(t, []contentCase{
+		{"PowerShell variables assigned commands", pwsh("$secret = Get-SECSecretValue -SecretId \"{{ PasswordSecret }}\"\n$secretValue = ConvertFrom-JSON -InputObject $secret.SecretString\n$password = ConvertTo-SecureString -String $secretValue.password -AsPlaintext -Force"), nil},
+		{"PowerShell variable assigned a literal", pwsh(`$password = 'Xk9#mQ2$vL7pR4w'`), []string{"KILN-CMP-009"}},
+	})
+}
+
+func TestDownloadThenRun(t *testing.T) {
+	runContentCases(t, []contentCase{
+		{"curl -o then bash", bash("curl -fsSL -o /tmp/install.sh https://get.example.com/install.sh\nbash /tmp/install.sh --yes"), []string{"KILN-CMP-015"}},
+		{"curl -O then ./", bash("curl -fsSLO https://get.example.com/setup.sh", "chmod +x setup.sh", "./setup.sh"), []string{"KILN-CMP-015"}},
+		{"wget then rpm", bash("wget https://x.example/agent.rpm\nsudo rpm -i agent.rpm"), []string{"KILN-CMP-015"}},
+		{"Invoke-WebRequest -OutFile then .\\", pwsh("Invoke-WebRequest -Uri \"$ReleaseUrl/Install-Service.ps1\" -OutFile 'Install-Service.ps1' -UseBasicParsing\n.\\Install-Service.ps1 -ReleaseUrl $ReleaseUrl"), []string{"KILN-CMP-015"}},
+		{"DownloadFile then Start-Process", pwsh("(New-Object Net.WebClient).DownloadFile('https://x.example/a.exe', 'C:\\a.exe')\nStart-Process C:\\a.exe -ArgumentList '/S' -Wait"), []string{"KILN-CMP-015"}},
+		{"trap: checksum verified before running", bash("curl -fsSL -o /tmp/install.sh https://get.example.com/install.sh\necho \"$SUM  /tmp/install.sh\" | sha256sum -c -\nbash /tmp/install.sh"), nil},
+		{"trap: Get-FileHash before running", pwsh("Invoke-WebRequest -Uri https://x.example/a.msi -OutFile C:\\a.msi\nif ((Get-FileHash C:\\a.msi -Algorithm SHA256).Hash -ne '{{ Sha }}') { throw 'bad' }\nStart-Process msiexec.exe -ArgumentList '/i C:\\a.msi /qn' -Wait"), nil},
+		{"trap: a downloaded file that is only read", bash("curl -fsSL -o /etc/yum.repos.d/app.repo https://x.example/app.repo", "cat /etc/yum.repos.d/app.repo"), nil},
+	})
+}

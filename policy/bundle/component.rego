@@ -191,10 +191,13 @@ secret_formats := {
 
 # secret_assignments find a value in a password-like position: key=value
 # or key: value for a password, secret, token or API key (not a word inside
-# an ARN, path or host name), and --password value / -Password value flags.
-# The value is the last group.
+# an ARN, path or host name), a $variable assigned a quoted literal (its
+# value assigned a command, $password = ConvertTo-SecureString …, is not
+# one), and --password value / -Password value flags. The value is the last
+# group.
 secret_assignments := [
-	`(?i)(^|[^a-z0-9:/.-])[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*["']?\s*[=:]\s*["']?([^\s"',;)}]+)`,
+	`(?i)(^|[^a-z0-9:/.$-])[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*["']?\s*[=:]\s*["']?([^\s"',;)}]+)`,
+	`(?i)\$[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*\s*=\s*["']([^"'$][^"']*)["']`,
 	`(?i)(^|\s)--?(password|passwd|secret|token|api-?key|client-secret)(=|\s+)["']?([^\s"']+)`,
 ]
 
@@ -388,14 +391,15 @@ shell_tls contains r if {
 # METADATA
 # title: No piping downloads into a shell
 # description: >-
-#   curl … | sh, and PowerShell's iwr … | iex or iex (New-Object
-#   Net.WebClient).DownloadString(…), run whatever the server returns at build
-#   time, unreviewed and unverified.
+#   curl … | sh, PowerShell's iwr … | iex or iex (New-Object
+#   Net.WebClient).DownloadString(…), and a downloaded script or installer run
+#   without a checksum or signature check in between (curl -o f …; bash f)
+#   run whatever the server returns at build time, unreviewed and unverified.
 # custom:
 #   id: KILN-CMP-015
 #   severity: high
 #   controls: ["srg:SRG-OS-000366-GPOS-00153", "nist-800-53:SI-7"]
-#   remediation: Download to a file, verify its checksum or signature, then run it.
+#   remediation: Download to a file, verify its checksum (sha256sum -c, Get-FileHash) or signature, then run it.
 pipe_to_shell contains r if {
 	some c in download_commands
 	c.kind == "run"
@@ -407,6 +411,12 @@ pipe_to_shell contains r if {
 	some c in ps_execute_commands
 	regex.match(`(?i)(invoke-webrequest|invoke-restmethod|downloadstring|downloaddata|net\.webclient)[^|]*\|\s*invoke-expression|invoke-expression\b.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)|\[scriptblock\]::create\(.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)`, c.text)
 	r := lib.command_result("runs downloaded code with Invoke-Expression", c)
+}
+
+pipe_to_shell contains r if {
+	some c in lib.commands
+	c.kind == "exec-download"
+	r := lib.command_result(sprintf("runs %s, downloaded earlier, without verifying its checksum or signature", [c.target]), c)
 }
 
 # pipe_to_shell_pattern: a download piped into a shell or interpreter (also
