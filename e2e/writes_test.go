@@ -196,3 +196,49 @@ func TestRateLimitParksTheJob(t *testing.T) {
 		t.Fatalf("no job done line for %s", d.id())
 	}
 }
+
+// A burst of commands across two SIGKILLs of kiln is answered exactly
+// once each: a job cut off after its answer was posted finds the answer
+// when it runs again.
+func TestCommandsAcrossKillsAnsweredOnce(t *testing.T) {
+	w := newWorld(t)
+	w.seedExamples()
+	head := w.openPR(12, "imds-optional", imdsOptional(t), false)
+	w.start()
+	commands := map[int64]string{}
+	post := func(n int) {
+		for range n {
+			body := []string{"/kiln help", "/kiln plan"}[len(commands)%2]
+			id := w.gh.AddComment(fullName, 12, "alice", body)
+			commands[id] = body
+			w.mustPost(w.commentEvent(12, id, "alice", body))
+		}
+	}
+	post(8)
+	time.Sleep(300 * time.Millisecond)
+	w.kill()
+	w.start()
+	post(8)
+	time.Sleep(300 * time.Millisecond)
+	w.kill()
+	w.start()
+	w.waitFor(3*checkTimeout, "an answer to every command", func() bool {
+		for id := range commands {
+			if len(w.commentsWith(12, gh.AnswerMarker(id))) == 0 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return commentBodies(w.gh.Comments(fullName, 12)) })
+	w.idle()
+	for id, body := range commands {
+		if n := len(w.commentsWith(12, gh.AnswerMarker(id))); n != 1 {
+			t.Errorf("%q (comment %d) answered %d times, want once", body, id, n)
+		}
+	}
+	for _, name := range prChecks {
+		if n := len(w.runs(head, name)); n != 1 {
+			t.Errorf("%d %s check runs after 8 plans across two kills, want 1", n, name)
+		}
+	}
+}
