@@ -81,9 +81,11 @@ func (r *Result) Failed() bool {
 	return failing > 0
 }
 
-// Checker holds what is compiled once and reused across runs.
+// Checker holds what is compiled once and reused across runs, and the
+// memory budget its runs share.
 type Checker struct {
 	schemas *schemas.Validator
+	budget  *Budget
 }
 
 // New compiles the embedded schemas.
@@ -92,13 +94,18 @@ func New() (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile schemas: %w", err)
 	}
-	return &Checker{schemas: v}, nil
+	return &Checker{schemas: v, budget: NewBudget(DefaultBudget)}, nil
 }
 
 // Run checks in.Head. A returned error means the check could not run
 // (unreadable tree, policy that does not compile, cancelled context);
 // problems in the repository are findings.
 func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
+	release, err := c.budget.Reserve(ctx, estimate(in.Head, in.Base))
+	if err != nil {
+		return nil, fmt.Errorf("wait for memory to load: %w", err)
+	}
+	defer release()
 	// Base and head are independent trees: load them side by side.
 	var (
 		base    *model.Repository
@@ -108,8 +115,9 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 	if in.Base != nil {
 		loads.Go(func() { base, _, baseErr = loader.Load(ctx, in.Base, in.Limits) })
 	}
-	head, headFindings, err := loader.Load(ctx, in.Head, in.Limits)
+	head, headFindings, herr := loader.Load(ctx, in.Head, in.Limits)
 	loads.Wait()
+	err = herr
 	if err != nil {
 		return nil, fmt.Errorf("load head: %w", err)
 	}
