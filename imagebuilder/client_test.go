@@ -47,8 +47,8 @@ func TestCreateEveryKindAndListItBack(t *testing.T) {
 			t.Errorf("%s: live %+v, want managed with digest %s", r.ID(), l, model.Digest(r))
 		}
 		want, _ := rs.resolve(r.Kind, r.Name(), r.Version())
-		if l.Arn != want || l.Arn != c.ArnFor(r.Kind, r.Name(), r.Version()) {
-			t.Errorf("%s: arn %s, created as %s, ArnFor %s", r.ID(), l.Arn, want, c.ArnFor(r.Kind, r.Name(), r.Version()))
+		if l.Arn != want || l.Arn != c.ArnFor(r) {
+			t.Errorf("%s: arn %s, created as %s, ArnFor %s", r.ID(), l.Arn, want, c.ArnFor(r))
 		}
 		if l.Tags[imagebuilder.TagRepo] != "acme/images" {
 			t.Errorf("%s: tags %v", r.ID(), l.Tags)

@@ -16,7 +16,9 @@ import (
 type distributionKind struct{}
 
 func (distributionKind) dryRun() bool { return false }
-func (distributionKind) builds() bool { return false }
+func (distributionKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (distributionKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListDistributionConfigurationsPaginator(c.ib, &ib.ListDistributionConfigurationsInput{})

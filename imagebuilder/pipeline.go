@@ -17,7 +17,9 @@ import (
 type pipelineKind struct{}
 
 func (pipelineKind) dryRun() bool { return false }
-func (pipelineKind) builds() bool { return false }
+func (pipelineKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (pipelineKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListImagePipelinesPaginator(c.ib, &ib.ListImagePipelinesInput{})
@@ -161,8 +163,15 @@ func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resol
 			out.scanning.EcrConfiguration = &types.EcrConfiguration{RepositoryName: opt(e.RepositoryName), ContainerTags: e.ContainerTags}
 		}
 	}
-	for _, w := range s.Workflows {
-		wc := types.WorkflowConfiguration{WorkflowArn: aws.String(c.expand(w.WorkflowArn)), ParallelGroup: opt(w.ParallelGroup),
+	for i, w := range s.Workflows {
+		arn := c.expand(w.Arn)
+		if arn == "" {
+			var err error
+			if arn, err = resolve(model.KindWorkflow, w.Name, w.Version); err != nil {
+				return out, fmt.Errorf("workflows[%d] %s@%s: %w", i, w.Name, w.Version, err)
+			}
+		}
+		wc := types.WorkflowConfiguration{WorkflowArn: aws.String(arn), ParallelGroup: opt(w.ParallelGroup),
 			OnFailure: types.OnWorkflowFailure(w.OnFailure)}
 		for _, p := range w.Parameters {
 			wc.Parameters = append(wc.Parameters, types.WorkflowParameter{Name: aws.String(p.Name), Value: p.Value})
@@ -219,8 +228,13 @@ func (x *exporter) pipelineBack(d *types.ImagePipeline) (*model.ImagePipelineSpe
 		}
 	}
 	for _, w := range d.Workflows {
-		wc := model.WorkflowConfiguration{WorkflowArn: x.c.template(aws.ToString(w.WorkflowArn)), ParallelGroup: aws.ToString(w.ParallelGroup),
+		wc := model.WorkflowConfiguration{Arn: x.c.template(aws.ToString(w.WorkflowArn)), ParallelGroup: aws.ToString(w.ParallelGroup),
 			OnFailure: string(w.OnFailure)}
+		if name, version, ok := x.own(model.KindWorkflow, aws.ToString(w.WorkflowArn)); ok {
+			wc.Arn, wc.Name, wc.Version = "", name, version
+		} else if r := x.arns[normalArn(aws.ToString(w.WorkflowArn))]; r != nil && r.Kind == model.KindWorkflow {
+			wc.Arn, wc.Name, wc.Version = "", r.Metadata.Name, r.Metadata.Version
+		}
 		for _, p := range w.Parameters {
 			wc.Parameters = append(wc.Parameters, model.WorkflowParameter{Name: aws.ToString(p.Name), Value: p.Value})
 		}

@@ -57,8 +57,12 @@ var kinds = [...]KindInfo{
 	{Kind: KindDistributionConfiguration, Folder: "distribution", Schema: "distribution-configuration.json",
 		PolicyGroup: "distribution", ArnType: "distribution-configuration",
 		newSpec: func() any { return &DistributionConfigurationSpec{} }},
+	{Kind: KindWorkflow, Versioned: true, Folder: "workflows", Schema: "workflow.json", PolicyGroup: "workflow",
+		ArnType: "workflow", Document: true, newSpec: func() any { return &WorkflowSpec{} }},
 	{Kind: KindImagePipeline, Folder: "pipelines", Schema: "image-pipeline.json", PolicyGroup: "pipeline",
 		ArnType: "image-pipeline", newSpec: func() any { return &ImagePipelineSpec{} }, refs: pipelineRefs},
+	{Kind: KindLifecyclePolicy, Folder: "lifecycle", Schema: "lifecycle-policy.json", PolicyGroup: "lifecycle",
+		ArnType: "lifecycle-policy", newSpec: func() any { return &LifecyclePolicySpec{} }, refs: lifecyclePolicyRefs},
 }
 
 // Kinds lists every kind in dependency order. The slice is fresh.
@@ -175,5 +179,5 @@ func pipelineRefs(spec any) []Ref {
 	if s.DistributionConfiguration != "" {
 		out = append(out, Ref{Kind: KindDistributionConfiguration, Name: s.DistributionConfiguration, Path: []any{"spec", "distributionConfiguration"}})
 	}
-	return out
+	return append(out, workflowRefs(s.Workflows)...)
 }

@@ -233,20 +233,6 @@ type ImageScanningConfiguration struct {
 	EcrConfiguration     *EcrConfiguration `yaml:"ecrConfiguration,omitempty" json:"ecrConfiguration,omitempty"`
 }
 
-// WorkflowParameter sets a workflow parameter.
-type WorkflowParameter struct {
-	Name  string   `yaml:"name" json:"name"`
-	Value []string `yaml:"value" json:"value"`
-}
-
-// WorkflowConfiguration runs a build or test workflow.
-type WorkflowConfiguration struct {
-	WorkflowArn   string              `yaml:"workflowArn" json:"workflowArn"`
-	Parameters    []WorkflowParameter `yaml:"parameters,omitempty" json:"parameters,omitempty"`
-	ParallelGroup string              `yaml:"parallelGroup,omitempty" json:"parallelGroup,omitempty"`
-	OnFailure     string              `yaml:"onFailure,omitempty" json:"onFailure,omitempty"` // CONTINUE | ABORT
-}
-
 // ImagePipelineSpec ties a recipe to infrastructure and distribution.
 type ImagePipelineSpec struct {
 	ImageRecipe                  *RecipeRef                  `yaml:"imageRecipe,omitempty" json:"imageRecipe,omitempty"`
