@@ -25,7 +25,9 @@ func (lifecyclePolicyKind) arnPath(r *model.Resource) string {
 func (lifecyclePolicyKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListLifecyclePoliciesPaginator(c.ib, &ib.ListLifecyclePoliciesInput{})
 	items, err := paginate(ctx, p.HasMorePages, func(ctx context.Context) (*ib.ListLifecyclePoliciesOutput, error) { return p.NextPage(ctx) },
-		func(o *ib.ListLifecyclePoliciesOutput) []types.LifecyclePolicySummary { return o.LifecyclePolicySummaryList })
+		func(o *ib.ListLifecyclePoliciesOutput) []types.LifecyclePolicySummary {
+			return o.LifecyclePolicySummaryList
+		})
 	if err != nil {
 		return nil, err
 	}

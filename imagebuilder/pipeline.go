@@ -65,7 +65,7 @@ func (pipelineKind) create(ctx context.Context, c *Client, w write) (string, err
 		InfrastructureConfigurationArn: p.infra, DistributionConfigurationArn: p.dist,
 		ImageTestsConfiguration: p.tests, EnhancedImageMetadataEnabled: p.enhanced, Schedule: p.schedule,
 		Status: p.status, ImageScanningConfiguration: p.scanning, Workflows: p.workflows, ExecutionRole: p.role,
-		Tags: w.tags, ClientToken: w.token,
+		ImageTags: p.imageTags, LoggingConfiguration: p.logging, Tags: w.tags, ClientToken: w.token,
 	})
 	if err != nil {
 		return "", err
@@ -88,7 +88,7 @@ func (pipelineKind) update(ctx context.Context, c *Client, w write, arn string) 
 		InfrastructureConfigurationArn: p.infra, DistributionConfigurationArn: p.dist,
 		ImageTestsConfiguration: p.tests, EnhancedImageMetadataEnabled: p.enhanced, Schedule: p.schedule,
 		Status: p.status, ImageScanningConfiguration: p.scanning, Workflows: p.workflows, ExecutionRole: p.role,
-		ClientToken: w.token,
+		ImageTags: p.imageTags, LoggingConfiguration: p.logging, ClientToken: w.token,
 	})
 	return err
 }
@@ -119,6 +119,8 @@ type pipeline struct {
 	status                                          types.PipelineStatus
 	scanning                                        *types.ImageScanningConfiguration
 	workflows                                       []types.WorkflowConfiguration
+	imageTags                                       map[string]string
+	logging                                         *types.PipelineLoggingConfiguration
 }
 
 func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resolver) (pipeline, error) {
@@ -155,6 +157,13 @@ func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resol
 	if sc := s.Schedule; sc != nil {
 		out.schedule = &types.Schedule{ScheduleExpression: opt(sc.ScheduleExpression), Timezone: opt(sc.Timezone),
 			PipelineExecutionStartCondition: types.PipelineExecutionStartCondition(sc.PipelineExecutionStartCondition)}
+		if a := sc.AutoDisablePolicy; a != nil {
+			out.schedule.AutoDisablePolicy = &types.AutoDisablePolicy{FailureCount: aws.Int32(a.FailureCount)}
+		}
+	}
+	out.imageTags = s.ImageTags
+	if l := s.LoggingConfiguration; l != nil {
+		out.logging = &types.PipelineLoggingConfiguration{ImageLogGroupName: opt(l.ImageLogGroupName), PipelineLogGroupName: opt(l.PipelineLogGroupName)}
 	}
 	out.status = types.PipelineStatus(s.Status)
 	if sc := s.ImageScanningConfiguration; sc != nil {
@@ -220,6 +229,14 @@ func (x *exporter) pipelineBack(d *types.ImagePipeline) (*model.ImagePipelineSpe
 	if sc := d.Schedule; sc != nil {
 		s.Schedule = &model.Schedule{ScheduleExpression: aws.ToString(sc.ScheduleExpression), Timezone: aws.ToString(sc.Timezone),
 			PipelineExecutionStartCondition: string(sc.PipelineExecutionStartCondition)}
+		if a := sc.AutoDisablePolicy; a != nil {
+			s.Schedule.AutoDisablePolicy = &model.AutoDisablePolicy{FailureCount: aws.ToInt32(a.FailureCount)}
+		}
+	}
+	s.ImageTags = nonEmpty(d.ImageTags)
+	if l := d.LoggingConfiguration; l != nil && (aws.ToString(l.ImageLogGroupName) != "" || aws.ToString(l.PipelineLogGroupName) != "") {
+		s.LoggingConfiguration = &model.PipelineLoggingConfiguration{ImageLogGroupName: aws.ToString(l.ImageLogGroupName),
+			PipelineLogGroupName: aws.ToString(l.PipelineLogGroupName)}
 	}
 	if sc := d.ImageScanningConfiguration; sc != nil {
 		s.ImageScanningConfiguration = &model.ImageScanningConfiguration{ImageScanningEnabled: sc.ImageScanningEnabled}

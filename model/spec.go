@@ -18,6 +18,9 @@ type ComponentSpec struct {
 	KmsKeyID            string   `yaml:"kmsKeyId,omitempty" json:"kmsKeyId,omitempty"`
 }
 
+// SetDocument points the spec at a document file, dropping inline data.
+func (s *ComponentSpec) SetDocument(path string) { s.Document, s.Data = path, "" }
+
 // ComponentRef names a component from a recipe: a repository component by
 // Name and Version (exact, or a right-aligned wildcard such as 1.x.x), or an
 // AWS-managed or shared component by ARN with {region} and {account}
@@ -216,9 +219,22 @@ type ImageTestsConfiguration struct {
 
 // Schedule starts the pipeline on a cron expression.
 type Schedule struct {
-	ScheduleExpression              string `yaml:"scheduleExpression,omitempty" json:"scheduleExpression,omitempty"`
-	Timezone                        string `yaml:"timezone,omitempty" json:"timezone,omitempty"`
-	PipelineExecutionStartCondition string `yaml:"pipelineExecutionStartCondition,omitempty" json:"pipelineExecutionStartCondition,omitempty"`
+	ScheduleExpression              string             `yaml:"scheduleExpression,omitempty" json:"scheduleExpression,omitempty"`
+	Timezone                        string             `yaml:"timezone,omitempty" json:"timezone,omitempty"`
+	PipelineExecutionStartCondition string             `yaml:"pipelineExecutionStartCondition,omitempty" json:"pipelineExecutionStartCondition,omitempty"`
+	AutoDisablePolicy               *AutoDisablePolicy `yaml:"autoDisablePolicy,omitempty" json:"autoDisablePolicy,omitempty"`
+}
+
+// AutoDisablePolicy disables a pipeline after failed scheduled runs.
+type AutoDisablePolicy struct {
+	FailureCount int32 `yaml:"failureCount" json:"failureCount"`
+}
+
+// PipelineLoggingConfiguration names the CloudWatch log groups of a
+// pipeline and its images.
+type PipelineLoggingConfiguration struct {
+	ImageLogGroupName    string `yaml:"imageLogGroupName,omitempty" json:"imageLogGroupName,omitempty"`
+	PipelineLogGroupName string `yaml:"pipelineLogGroupName,omitempty" json:"pipelineLogGroupName,omitempty"`
 }
 
 // EcrConfiguration is where Inspector scans container images.
@@ -235,17 +251,19 @@ type ImageScanningConfiguration struct {
 
 // ImagePipelineSpec ties a recipe to infrastructure and distribution.
 type ImagePipelineSpec struct {
-	ImageRecipe                  *RecipeRef                  `yaml:"imageRecipe,omitempty" json:"imageRecipe,omitempty"`
-	ContainerRecipe              *RecipeRef                  `yaml:"containerRecipe,omitempty" json:"containerRecipe,omitempty"`
-	InfrastructureConfiguration  string                      `yaml:"infrastructureConfiguration" json:"infrastructureConfiguration"`
-	DistributionConfiguration    string                      `yaml:"distributionConfiguration,omitempty" json:"distributionConfiguration,omitempty"`
-	ImageTestsConfiguration      *ImageTestsConfiguration    `yaml:"imageTestsConfiguration,omitempty" json:"imageTestsConfiguration,omitempty"`
-	EnhancedImageMetadataEnabled *bool                       `yaml:"enhancedImageMetadataEnabled,omitempty" json:"enhancedImageMetadataEnabled,omitempty"`
-	Schedule                     *Schedule                   `yaml:"schedule,omitempty" json:"schedule,omitempty"`
-	Status                       string                      `yaml:"status,omitempty" json:"status,omitempty"` // ENABLED | DISABLED
-	ImageScanningConfiguration   *ImageScanningConfiguration `yaml:"imageScanningConfiguration,omitempty" json:"imageScanningConfiguration,omitempty"`
-	Workflows                    []WorkflowConfiguration     `yaml:"workflows,omitempty" json:"workflows,omitempty"`
-	ExecutionRole                string                      `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
+	ImageRecipe                  *RecipeRef                    `yaml:"imageRecipe,omitempty" json:"imageRecipe,omitempty"`
+	ContainerRecipe              *RecipeRef                    `yaml:"containerRecipe,omitempty" json:"containerRecipe,omitempty"`
+	InfrastructureConfiguration  string                        `yaml:"infrastructureConfiguration" json:"infrastructureConfiguration"`
+	DistributionConfiguration    string                        `yaml:"distributionConfiguration,omitempty" json:"distributionConfiguration,omitempty"`
+	ImageTestsConfiguration      *ImageTestsConfiguration      `yaml:"imageTestsConfiguration,omitempty" json:"imageTestsConfiguration,omitempty"`
+	EnhancedImageMetadataEnabled *bool                         `yaml:"enhancedImageMetadataEnabled,omitempty" json:"enhancedImageMetadataEnabled,omitempty"`
+	Schedule                     *Schedule                     `yaml:"schedule,omitempty" json:"schedule,omitempty"`
+	Status                       string                        `yaml:"status,omitempty" json:"status,omitempty"` // ENABLED | DISABLED
+	ImageScanningConfiguration   *ImageScanningConfiguration   `yaml:"imageScanningConfiguration,omitempty" json:"imageScanningConfiguration,omitempty"`
+	Workflows                    []WorkflowConfiguration       `yaml:"workflows,omitempty" json:"workflows,omitempty"`
+	ExecutionRole                string                        `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
+	ImageTags                    map[string]string             `yaml:"imageTags,omitempty" json:"imageTags,omitempty"`
+	LoggingConfiguration         *PipelineLoggingConfiguration `yaml:"loggingConfiguration,omitempty" json:"loggingConfiguration,omitempty"`
 }
 
 // Recipe returns the recipe the pipeline names and its kind.

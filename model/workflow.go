@@ -43,3 +43,6 @@ func workflowRefs(list []WorkflowConfiguration) []Ref {
 	}
 	return out
 }
+
+// SetDocument points the spec at a document file, dropping inline data.
+func (s *WorkflowSpec) SetDocument(path string) { s.Document, s.Data = path, "" }

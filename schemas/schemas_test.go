@@ -163,7 +163,7 @@ func TestResourceLimits(t *testing.T) {
 		{"version as number", component, "version: 1.2.0", "version: 1.2",
 			[]want{{5, 12, "metadata.version: expected a string, got the number 1.2"}}},
 		{"version on unversioned kind", infra, "name: build-small", "name: build-small\n  version: 1.0.0",
-			[]want{{5, 12, "metadata.version: not allowed: only Component, ImageRecipe and ContainerRecipe have versions"}}},
+			[]want{{5, 12, "metadata.version: not allowed: only Component, ImageRecipe, ContainerRecipe and Workflow have versions"}}},
 		{"description too long", component, "description: Harden sshd", "description: " + long(1025),
 			[]want{{6, 16, "metadata.description: 1025 characters, at most 1024 allowed (Image Builder limit)"}}},
 		{"changeDescription too long", component, "changeDescription: Disable password authentication", "changeDescription: " + long(1025),
