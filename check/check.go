@@ -121,7 +121,7 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	res.Validation = append(res.Validation, validation...)
-	res.Policy = append(res.Policy, policyFindings...)
+	res.Policy = append(res.Policy, withoutSchemaInvalid(policyFindings, validation)...)
 	finding.Sort(res.Validation)
 	finding.Sort(res.Policy)
 	return res, nil
@@ -179,6 +179,29 @@ func (c *Checker) evaluatePolicies(ctx context.Context, in Input, res *Result) (
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
 	return append(out, results...), nil
+}
+
+// withoutSchemaInvalid drops the policy findings about resources that fail
+// their schema: a policy reading a misspelt or misshapen field sees it as
+// absent and reports a false finding ("no component installs OS updates")
+// next to the schema error that is the real problem.
+func withoutSchemaInvalid(policy, validation []finding.Finding) []finding.Finding {
+	invalid := map[string]bool{}
+	for _, f := range validation {
+		if f.Rule == "schema" && f.Resource != "" {
+			invalid[f.Resource] = true
+		}
+	}
+	if len(invalid) == 0 {
+		return policy
+	}
+	out := policy[:0:0]
+	for _, f := range policy {
+		if !invalid[f.Resource] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func readPolicies(fsys fs.FS, repo *model.Repository) (map[string][]byte, error) {
