@@ -196,6 +196,37 @@ type Distribution struct {
 	LicenseConfigurationArns           []string                            `yaml:"licenseConfigurationArns,omitempty" json:"licenseConfigurationArns,omitempty"`
 	LaunchTemplateConfigurations       []LaunchTemplateConfiguration       `yaml:"launchTemplateConfigurations,omitempty" json:"launchTemplateConfigurations,omitempty"`
 	S3ExportConfiguration              *S3ExportConfiguration              `yaml:"s3ExportConfiguration,omitempty" json:"s3ExportConfiguration,omitempty"`
+	FastLaunchConfigurations           []FastLaunchConfiguration           `yaml:"fastLaunchConfigurations,omitempty" json:"fastLaunchConfigurations,omitempty"`
+	SsmParameterConfigurations         []SsmParameterConfiguration         `yaml:"ssmParameterConfigurations,omitempty" json:"ssmParameterConfigurations,omitempty"`
+}
+
+// FastLaunchConfiguration turns on EC2 Fast Launch for a Windows AMI.
+type FastLaunchConfiguration struct {
+	Enabled               bool                      `yaml:"enabled" json:"enabled"`
+	AccountID             string                    `yaml:"accountId,omitempty" json:"accountId,omitempty"`
+	MaxParallelLaunches   int32                     `yaml:"maxParallelLaunches,omitempty" json:"maxParallelLaunches,omitempty"`
+	LaunchTemplate        *FastLaunchLaunchTemplate `yaml:"launchTemplate,omitempty" json:"launchTemplate,omitempty"`
+	SnapshotConfiguration *FastLaunchSnapshots      `yaml:"snapshotConfiguration,omitempty" json:"snapshotConfiguration,omitempty"`
+}
+
+// FastLaunchLaunchTemplate is the launch template Fast Launch uses.
+type FastLaunchLaunchTemplate struct {
+	LaunchTemplateID      string `yaml:"launchTemplateId,omitempty" json:"launchTemplateId,omitempty"`
+	LaunchTemplateName    string `yaml:"launchTemplateName,omitempty" json:"launchTemplateName,omitempty"`
+	LaunchTemplateVersion string `yaml:"launchTemplateVersion,omitempty" json:"launchTemplateVersion,omitempty"`
+}
+
+// FastLaunchSnapshots is how many pre-provisioned snapshots to keep.
+type FastLaunchSnapshots struct {
+	TargetResourceCount int32 `yaml:"targetResourceCount,omitempty" json:"targetResourceCount,omitempty"`
+}
+
+// SsmParameterConfiguration has Image Builder write the new AMI id to an
+// SSM parameter.
+type SsmParameterConfiguration struct {
+	ParameterName string `yaml:"parameterName" json:"parameterName"`
+	AmiAccountID  string `yaml:"amiAccountId,omitempty" json:"amiAccountId,omitempty"`
+	DataType      string `yaml:"dataType,omitempty" json:"dataType,omitempty"` // text | aws:ec2:image
 }
 
 // DistributionConfigurationSpec is where images go.
