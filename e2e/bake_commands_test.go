@@ -147,7 +147,7 @@ func TestCancelButtonStopsBuilds(t *testing.T) {
 	w.mustPost(w.pushEvent("main", strings.Repeat("0", 40), base, "Initial import"))
 	w.imagesStarted(1)
 	w.idle()
-	w.ib.Advance(2 * time.Minute)
+	w.ib.Advance(4 * time.Minute) // PENDING (1 min), CREATING (2 min) → BUILDING
 	var running ghtest.CheckRun
 	w.waitFor(bakeTimeout, "the bake check run to show BUILDING", func() bool {
 		runs := w.runs(base, bakeCheck)

@@ -81,16 +81,22 @@ type world struct {
 // newWorld starts both emulators and seeds main with examples/.
 func newWorld(t *testing.T, extraEnv ...string) *world {
 	t.Helper()
+	return newWorldWith(t, nil, extraEnv...)
+}
+
+// newWorldWith is newWorld with Image Builder emulator options (list lag,
+// faults) beyond the staging account.
+func newWorldWith(t *testing.T, ibOpts []ibtest.Option, extraEnv ...string) *world {
+	t.Helper()
 	w := &world{
 		t:        t,
 		gh:       ghtest.New(t),
-		ib:       ibtest.New(ibtest.WithAccount(stagingAccount)),
+		ib:       ibtest.Start(t, append([]ibtest.Option{ibtest.WithAccount(stagingAccount)}, ibOpts...)...),
 		secret:   []byte("e2e-webhook-secret"),
 		dataDir:  t.TempDir(),
 		home:     t.TempDir(),
 		extraEnv: extraEnv,
 	}
-	t.Cleanup(w.ib.Close)
 	w.keyFile = filepath.Join(t.TempDir(), "app.pem")
 	if err := os.WriteFile(w.keyFile, w.gh.PrivateKeyPEM(), 0o600); err != nil {
 		t.Fatal(err)

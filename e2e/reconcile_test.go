@@ -183,7 +183,7 @@ func TestKilledDuringBuildingCompletesOnce(t *testing.T) {
 	w.imagesStarted(1)
 	w.idle() // the push job has started every bake it will
 	images := w.ib.Images()
-	w.ib.Advance(2 * time.Minute) // PENDING (1 min) → BUILDING
+	w.ib.Advance(4 * time.Minute) // PENDING (1 min), CREATING (2 min) → BUILDING
 	w.waitFor(bakeTimeout, "the bake check run to show BUILDING", func() bool {
 		runs := w.runs(merge, bakeCheck)
 		return len(runs) == 1 && strings.Contains(runs[0].Text, "BUILDING")
@@ -313,8 +313,7 @@ func TestThrottledApplyCreatesNothingTwice(t *testing.T) {
 // `kiln check examples --env staging` with credentials prints the plan
 // against the emulated account.
 func TestCheckPrintsPlan(t *testing.T) {
-	ib := ibtest.New(ibtest.WithAccount(stagingAccount))
-	t.Cleanup(ib.Close)
+	ib := ibtest.Start(t, ibtest.WithAccount(stagingAccount))
 	cmd := exec.Command(kilnBin, "check", "--env", "staging", filepath.Join(moduleRoot(), "examples"))
 	cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}, awsEnv(ib)...)
 	var stdout, stderr bytes.Buffer

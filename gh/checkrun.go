@@ -6,91 +6,80 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
+	"github.com/kiln-gitops/kiln/job"
 	"github.com/kiln-gitops/kiln/report"
 )
 
 // MaxAnnotationsPerRequest is the Checks API's limit per create or update.
 const MaxAnnotationsPerRequest = 50
 
-// CheckRun identifies a check run; updates must repeat its name.
-type CheckRun struct {
-	ID         int64
-	Name       string
-	HeadSHA    string
-	ExternalID string
-	Status     string // queued | in_progress | completed
-}
-
-// CheckRunOptions are the optional parts of a new check run.
-type CheckRunOptions struct {
-	DetailsURL string
-	ExternalID string
-	// Title and Summary, when set, are shown while the run is in progress.
-	Title   string
-	Summary string
-	// Actions are buttons shown on the run (at most 3); pressing one sends
-	// a check_run requested_action webhook with the identifier.
-	Actions []Action
-}
-
-// Action is a check run button.
-type Action struct {
-	Label       string // at most 20 characters
-	Description string // at most 40 characters
-	Identifier  string // at most 20 characters
-}
-
-// CreateCheckRun starts check run name on headSHA, in progress.
-func (r *Repo) CreateCheckRun(ctx context.Context, name, headSHA string, opts CheckRunOptions) (*CheckRun, error) {
-	in := github.CreateCheckRunOptions{
-		Name:      name,
-		HeadSHA:   headSHA,
-		Status:    github.String("in_progress"),
-		StartedAt: &github.Timestamp{Time: now()},
+// StartCheckRun implements job.GitHub: the run called name with
+// externalID on headSHA is reused if it exists, so a retried job, or a
+// create whose answer was lost, updates what the first attempt made.
+func (a *Access) StartCheckRun(ctx context.Context, name, headSHA, externalID string) (int64, error) {
+	find := func() (int64, bool, error) {
+		id, err := a.findCheckRun(ctx, headSHA, name, externalID)
+		return id, id != 0, err
 	}
-	if opts.DetailsURL != "" {
-		in.DetailsURL = github.String(opts.DetailsURL)
+	create := func() (int64, error) {
+		cr, _, err := a.client.Checks.CreateCheckRun(ctx, a.owner, a.name, github.CreateCheckRunOptions{
+			Name:       name,
+			HeadSHA:    headSHA,
+			ExternalID: github.String(externalID),
+			Status:     github.String("in_progress"),
+			StartedAt:  &github.Timestamp{Time: now()},
+			Output:     &github.CheckRunOutput{Title: github.String("Running"), Summary: github.String("kiln is working on " + shortSHA(headSHA) + ".")},
+		})
+		return cr.GetID(), err
 	}
-	if opts.ExternalID != "" {
-		in.ExternalID = github.String(opts.ExternalID)
-	}
-	if opts.Title != "" && opts.Summary != "" {
-		in.Output = &github.CheckRunOutput{Title: github.String(opts.Title), Summary: github.String(opts.Summary)}
-	}
-	for _, a := range opts.Actions {
-		in.Actions = append(in.Actions, &github.CheckRunAction{Label: a.Label, Description: a.Description, Identifier: a.Identifier})
-	}
-	cr, _, err := r.client.Checks.CreateCheckRun(ctx, r.Owner, r.Name, in)
+	id, err := createOnce(ctx, a.clients.cfg.Retry, find, create)
 	if err != nil {
-		return nil, r.wrap(fmt.Sprintf("create check run %s on %s in", name, headSHA), err)
+		return 0, a.wrap(fmt.Sprintf("start check run %s on %s", name, shortSHA(headSHA)), err)
 	}
-	return &CheckRun{ID: cr.GetID(), Name: name, HeadSHA: headSHA}, nil
+	return id, nil
 }
 
-// CompleteCheckRun publishes out and completes run. The Checks API takes
-// at most 50 annotations per request and appends them across updates, so
-// all but the last batch go in updates that keep the run in progress, and
-// the last batch goes with the conclusion: a run is never seen completed
-// with part of its annotations.
-func (r *Repo) CompleteCheckRun(ctx context.Context, run *CheckRun, out report.CheckOutput) error {
-	if out.Conclusion == "" {
-		return fmt.Errorf("github: complete check run %s (%d) in %s: conclusion is required", run.Name, run.ID, r.FullName())
+// findCheckRun returns the newest run called name with externalID on ref,
+// or 0.
+func (a *Access) findCheckRun(ctx context.Context, ref, name, externalID string) (int64, error) {
+	opts := &github.ListCheckRunsOptions{CheckName: github.String(name), ListOptions: github.ListOptions{PerPage: 100}}
+	var found int64
+	for {
+		res, resp, err := a.client.Checks.ListCheckRunsForRef(ctx, a.owner, a.name, ref, opts)
+		if err != nil {
+			return 0, a.wrap(fmt.Sprintf("list check runs on %s", shortSHA(ref)), err)
+		}
+		for _, cr := range res.CheckRuns {
+			if cr.GetName() == name && cr.GetExternalID() == externalID && cr.GetID() > found {
+				found = cr.GetID()
+			}
+		}
+		if resp.NextPage == 0 {
+			return found, nil
+		}
+		opts.Page = resp.NextPage
 	}
-	return r.UpdateCheckRun(ctx, run, out, nil)
 }
 
-// UpdateCheckRun publishes out on run with actions as its buttons: in
-// progress while out.Conclusion is empty, completed otherwise. Annotations
-// are batched as CompleteCheckRun describes.
-func (r *Repo) UpdateCheckRun(ctx context.Context, run *CheckRun, out report.CheckOutput, actions []Action) error {
-	if out.Title == "" || out.Summary == "" {
-		return fmt.Errorf("github: update check run %s (%d) in %s: title and summary are required", run.Name, run.ID, r.FullName())
+// UpdateCheckRun implements job.GitHub: it publishes the output, in
+// progress while the conclusion is empty, completed otherwise. The Checks
+// API takes at most 50 annotations per request and appends them across
+// updates, so all but the last batch go in updates that keep the run in
+// progress, and the last goes with the conclusion and the buttons: a run
+// is never seen completed with part of its annotations. Every request is
+// an edit, safe to repeat.
+func (a *Access) UpdateCheckRun(ctx context.Context, id int64, name string, u job.CheckRunUpdate) error {
+	out := u.Output
+	if out.Title == "" {
+		out.Title = name
+	}
+	if out.Summary == "" {
+		out.Summary = out.Title
 	}
 	batches := batchAnnotations(out.Annotations)
 	for i, batch := range batches {
-		final := i == len(batches)-1
 		in := github.UpdateCheckRunOptions{
-			Name: run.Name,
+			Name: name,
 			Output: &github.CheckRunOutput{
 				Title:       github.String(out.Title),
 				Summary:     github.String(out.Summary),
@@ -100,32 +89,18 @@ func (r *Repo) UpdateCheckRun(ctx context.Context, run *CheckRun, out report.Che
 		if out.Text != "" {
 			in.Output.Text = github.String(out.Text)
 		}
-		if final {
-			for _, a := range actions {
-				in.Actions = append(in.Actions, &github.CheckRunAction{Label: a.Label, Description: a.Description, Identifier: a.Identifier})
+		if i == len(batches)-1 {
+			for _, x := range u.Actions {
+				in.Actions = append(in.Actions, &github.CheckRunAction{Label: x.Label, Description: x.Description, Identifier: x.Identifier})
 			}
-			if out.Conclusion != "" {
-				in.Conclusion = github.String(out.Conclusion)
+			if u.Conclusion != "" {
+				in.Conclusion = github.String(u.Conclusion)
 				in.CompletedAt = &github.Timestamp{Time: now()}
 			}
 		}
-		if _, _, err := r.client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, run.ID, in); err != nil {
-			return r.wrap(fmt.Sprintf("update check run %s (%d), request %d of %d, in", run.Name, run.ID, i+1, len(batches)), err)
+		if _, _, err := a.client.Checks.UpdateCheckRun(ctx, a.owner, a.name, id, in); err != nil {
+			return a.wrap(fmt.Sprintf("update check run %s (%d), request %d of %d", name, id, i+1, len(batches)), err)
 		}
-	}
-	return nil
-}
-
-// ReportProgress replaces the title and summary of a run in progress, such
-// as a bake moving from BUILDING to TESTING.
-func (r *Repo) ReportProgress(ctx context.Context, run *CheckRun, title, summary string) error {
-	in := github.UpdateCheckRunOptions{
-		Name:   run.Name,
-		Status: github.String("in_progress"),
-		Output: &github.CheckRunOutput{Title: github.String(title), Summary: github.String(summary)},
-	}
-	if _, _, err := r.client.Checks.UpdateCheckRun(ctx, r.Owner, r.Name, run.ID, in); err != nil {
-		return r.wrap(fmt.Sprintf("update check run %s (%d) in", run.Name, run.ID), err)
 	}
 	return nil
 }
@@ -162,24 +137,9 @@ func batchAnnotations(in []report.Annotation) [][]*github.CheckRunAnnotation {
 	return batches
 }
 
-// CheckRunsForRef lists the check runs named name on ref (a SHA or branch).
-func (r *Repo) CheckRunsForRef(ctx context.Context, ref, name string) ([]*CheckRun, error) {
-	opts := &github.ListCheckRunsOptions{ListOptions: github.ListOptions{PerPage: 100}}
-	if name != "" {
-		opts.CheckName = github.String(name)
+func shortSHA(s string) string {
+	if len(s) > 7 {
+		return s[:7]
 	}
-	var out []*CheckRun
-	for {
-		res, resp, err := r.client.Checks.ListCheckRunsForRef(ctx, r.Owner, r.Name, ref, opts)
-		if err != nil {
-			return nil, r.wrap(fmt.Sprintf("list check runs on %s in", ref), err)
-		}
-		for _, cr := range res.CheckRuns {
-			out = append(out, &CheckRun{ID: cr.GetID(), Name: cr.GetName(), HeadSHA: cr.GetHeadSHA(), ExternalID: cr.GetExternalID(), Status: cr.GetStatus()})
-		}
-		if resp.NextPage == 0 {
-			return out, nil
-		}
-		opts.Page = resp.NextPage
-	}
+	return s
 }

@@ -57,11 +57,7 @@ type Clients struct {
 	reach    *reachability
 	mu       sync.Mutex
 	installs map[int64]*installation
-}
-
-type installation struct {
-	tr     *ghinstallation.Transport
-	client *github.Client
+	bot      string // botLogin, once known
 }
 
 // New validates cfg and builds the app client.
@@ -111,6 +107,60 @@ func (c *Clients) newClient(tr http.RoundTripper) *github.Client {
 // App is the client authenticated as the app itself (JWT).
 func (c *Clients) App() *github.Client { return c.app }
 
+// installation is one installation's token and client. A 401 means the
+// token was revoked or rotated: the transport holding it is replaced, which
+// mints a new token, and the request is sent once more.
+type installation struct {
+	id     int64
+	mint   func() (*ghinstallation.Transport, error)
+	client *github.Client
+
+	mu sync.Mutex
+	tr *ghinstallation.Transport
+}
+
+func (in *installation) current() *ghinstallation.Transport {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.tr
+}
+
+// renew replaces stale with a fresh transport, unless another request
+// already did, and returns the transport to use.
+func (in *installation) renew(stale *ghinstallation.Transport) (*ghinstallation.Transport, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.tr != stale {
+		return in.tr, nil
+	}
+	tr, err := in.mint()
+	if err != nil {
+		return nil, err
+	}
+	in.tr = tr
+	return tr, nil
+}
+
+func (in *installation) RoundTrip(req *http.Request) (*http.Response, error) {
+	tr := in.current()
+	resp, err := tr.RoundTrip(req)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, err
+	}
+	next, rerr := in.renew(tr)
+	if rerr != nil {
+		return resp, nil
+	}
+	retry := req.Clone(req.Context())
+	if req.GetBody != nil {
+		if retry.Body, rerr = req.GetBody(); rerr != nil {
+			return resp, nil
+		}
+	}
+	drain(resp)
+	return next.RoundTrip(retry)
+}
+
 func (c *Clients) installation(id int64) (*installation, error) {
 	if id <= 0 {
 		return nil, fmt.Errorf("github: installation id %d is not valid", id)
@@ -120,16 +170,27 @@ func (c *Clients) installation(id int64) (*installation, error) {
 	if in, ok := c.installs[id]; ok {
 		return in, nil
 	}
-	// Each installation has its own rate limit, so its own retry state.
-	tr, err := ghinstallation.New(newRetryTransport(c.cfg, c.reach), c.cfg.AppID, id, c.cfg.PrivateKey)
-	if err != nil {
-		return nil, fmt.Errorf("github: installation %d: %w", id, err)
+	// Each installation has its own rate limit, so its own retry state,
+	// which outlives the token transports a 401 replaces.
+	retry := newRetryTransport(c.cfg, c.reach)
+	in := &installation{id: id}
+	in.mint = func() (*ghinstallation.Transport, error) {
+		tr, err := ghinstallation.New(retry, c.cfg.AppID, id, c.cfg.PrivateKey)
+		if err != nil {
+			return nil, fmt.Errorf("github: installation %d: %w", id, err)
+		}
+		tr.BaseURL = strings.TrimRight(c.cfg.BaseURL, "/")
+		// Without options ghinstallation posts the body `null`, which
+		// GitHub's description does not allow (it wants an object).
+		tr.InstallationTokenOptions = &github.InstallationTokenOptions{}
+		return tr, nil
 	}
-	tr.BaseURL = strings.TrimRight(c.cfg.BaseURL, "/")
-	// Without options ghinstallation posts the body `null`, which GitHub's
-	// description does not allow (it wants an object).
-	tr.InstallationTokenOptions = &github.InstallationTokenOptions{}
-	in := &installation{tr: tr, client: c.newClient(newETagTransport(tr, 512))}
+	tr, err := in.mint()
+	if err != nil {
+		return nil, err
+	}
+	in.tr = tr
+	in.client = c.newClient(newETagTransport(in, 512))
 	c.installs[id] = in
 	return in, nil
 }
@@ -150,23 +211,34 @@ func (c *Clients) InstallationToken(ctx context.Context, id int64) (string, erro
 	if err != nil {
 		return "", err
 	}
-	tok, err := in.tr.Token(ctx)
+	tok, err := in.current().Token(ctx)
 	if err != nil {
 		return "", fmt.Errorf("github: token for installation %d: %w", id, err)
 	}
 	return tok, nil
 }
 
-// Repo returns the operations on one repository as installation id.
-func (c *Clients) Repo(installationID int64, owner, name string) (*Repo, error) {
-	client, err := c.Installation(installationID)
+// botLogin is the login of the App's bot user ("<slug>[bot]"), the author
+// of every comment kiln writes. It is asked of GitHub once.
+func (c *Clients) botLogin(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	login := c.bot
+	c.mu.Unlock()
+	if login != "" {
+		return login, nil
+	}
+	app, _, err := c.app.Apps.Get(ctx, "")
 	if err != nil {
-		return nil, err
+		return "", wrap("get the app", err)
 	}
-	if owner == "" || name == "" {
-		return nil, fmt.Errorf("github: repository %q/%q is not valid", owner, name)
+	if app.GetSlug() == "" {
+		return "", errors.New("github: the app has no slug")
 	}
-	return &Repo{client: client, Owner: owner, Name: name}, nil
+	login = app.GetSlug() + "[bot]"
+	c.mu.Lock()
+	c.bot = login
+	c.mu.Unlock()
+	return login, nil
 }
 
 // now is the time sent as started_at and completed_at, in whole seconds.

@@ -12,47 +12,67 @@ import (
 // MaxCommentChars is GitHub's limit on a comment body, in characters.
 const MaxCommentChars = 65536
 
-// UpsertStickyComment keeps one comment per pull request: the app's own
-// comment containing marker (a hidden HTML comment such as
-// "<!-- kiln:sticky -->") is edited in place, or created when there is none.
-// The marker is prepended to body when body lacks it. It returns the
-// comment's id.
-func (r *Repo) UpsertStickyComment(ctx context.Context, number int, marker, body string) (int64, error) {
+// UpsertComment implements job.GitHub: the App's own comment on pull
+// request pr holding marker (a hidden HTML comment such as
+// "<!-- kiln:sticky -->") is edited in place, or created when there is
+// none. The marker is prepended to body when body lacks it. Only comments
+// by the App's bot user count, so neither a person nor another bot quoting
+// the marker is ever edited; a create whose answer was lost is found
+// before it is sent again.
+func (a *Access) UpsertComment(ctx context.Context, pr int, marker, body string) error {
 	if marker == "" {
-		return 0, fmt.Errorf("github: sticky comment on #%d of %s: empty marker", number, r.FullName())
+		return fmt.Errorf("github: comment on #%d of %s: empty marker", pr, a.fullName())
 	}
 	if !strings.Contains(body, marker) {
 		body = marker + "\n" + body
 	}
 	body = cutComment(body)
-	existing, err := r.findComment(ctx, number, marker)
+	bot, err := a.clients.botLogin(ctx)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if existing == nil {
-		return r.ReplyComment(ctx, number, body)
+	var existing *github.IssueComment
+	find := func() (*github.IssueComment, bool, error) {
+		c, err := a.findComment(ctx, pr, bot, marker)
+		existing = c
+		return c, c != nil && c.GetBody() == body, err
 	}
-	if existing.GetBody() == body {
-		return existing.GetID(), nil
+	create := func() (*github.IssueComment, error) {
+		if existing != nil {
+			c, _, err := a.client.Issues.EditComment(ctx, a.owner, a.name, existing.GetID(), &github.IssueComment{Body: github.String(body)})
+			return c, err
+		}
+		c, _, err := a.client.Issues.CreateComment(ctx, a.owner, a.name, pr, &github.IssueComment{Body: github.String(body)})
+		return c, err
 	}
-	_, _, err = r.client.Issues.EditComment(ctx, r.Owner, r.Name, existing.GetID(), &github.IssueComment{Body: github.String(body)})
-	if err != nil {
-		return 0, r.wrap(fmt.Sprintf("edit comment %d on #%d of", existing.GetID(), number), err)
+	if _, err := createOnce(ctx, a.clients.cfg.Retry, find, create); err != nil {
+		return a.wrap(fmt.Sprintf("comment %s on #%d", marker, pr), err)
 	}
-	return existing.GetID(), nil
+	return nil
 }
 
-// findComment returns the first comment by a bot containing marker. Only
-// bot comments count, so a person quoting the marker is never edited.
-func (r *Repo) findComment(ctx context.Context, number int, marker string) (*github.IssueComment, error) {
+// AnswerMarker is the hidden marker of kiln's answer to the command in
+// comment commandID, by which a retried job finds the answer it gave.
+func AnswerMarker(commandID int64) string {
+	return fmt.Sprintf("<!-- kiln:answer %d -->", commandID)
+}
+
+// Answer implements job.GitHub: the one answer to the command in comment
+// commandID.
+func (a *Access) Answer(ctx context.Context, pr int, commandID int64, body string) error {
+	return a.UpsertComment(ctx, pr, AnswerMarker(commandID), body)
+}
+
+// findComment returns the first comment by user bot containing marker.
+func (a *Access) findComment(ctx context.Context, pr int, bot, marker string) (*github.IssueComment, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
 	for {
-		comments, resp, err := r.client.Issues.ListComments(ctx, r.Owner, r.Name, number, opts)
+		comments, resp, err := a.client.Issues.ListComments(ctx, a.owner, a.name, pr, opts)
 		if err != nil {
-			return nil, r.wrap(fmt.Sprintf("list comments on #%d of", number), err)
+			return nil, a.wrap(fmt.Sprintf("list comments on #%d", pr), err)
 		}
 		for _, c := range comments {
-			if c.GetUser().GetType() == "Bot" && strings.Contains(c.GetBody(), marker) {
+			if c.GetUser().GetLogin() == bot && strings.Contains(c.GetBody(), marker) {
 				return c, nil
 			}
 		}

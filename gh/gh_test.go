@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/gh"
 	"github.com/kiln-gitops/kiln/gh/ghtest"
+	"github.com/kiln-gitops/kiln/job"
 	"github.com/kiln-gitops/kiln/report"
 )
 
@@ -60,17 +61,22 @@ func setup(t *testing.T) (*ghtest.Server, *gh.Clients, *recorder) {
 	return s, c, obs
 }
 
-func repoWithPR(t *testing.T, s *ghtest.Server, c *gh.Clients, fork bool) (*gh.Repo, string) {
+func access(t *testing.T, s *ghtest.Server, c *gh.Clients) *gh.Access {
+	t.Helper()
+	a, err := c.Access(s.InstallationID, "acme", "images")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func repoWithPR(t *testing.T, s *ghtest.Server, c *gh.Clients, fork bool) (*gh.Access, string) {
 	t.Helper()
 	s.Commit("acme", "images", "main", map[string]string{"components/a.yaml": "version: 1.0.0\n"})
 	s.Branch("acme", "images", "main", "feature")
 	head := s.Commit("acme", "images", "feature", map[string]string{"components/a.yaml": "version: 1.0.0\nchanged: true\n"})
 	s.PullRequest("acme", "images", 7, "feature", "main", fork)
-	r, err := c.Repo(s.InstallationID, "acme", "images")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r, head
+	return access(t, s, c), head
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -132,16 +138,14 @@ func TestWrongKeyIsRefused(t *testing.T) {
 
 func TestCheckRunWithManyAnnotations(t *testing.T) {
 	s, c, _ := setup(t)
-	r, err := c.Repo(s.InstallationID, "acme", "images")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := access(t, s, c)
 	ctx := context.Background()
-	run, err := r.CreateCheckRun(ctx, "kiln/policy", strings.Repeat("a", 40), gh.CheckRunOptions{DetailsURL: "https://kiln.example/runs/1"})
+	sha := strings.Repeat("a", 40)
+	run, err := r.StartCheckRun(ctx, "kiln/policy", sha, "pr:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := report.CheckOutput{Title: "3 violations", Summary: "summary", Text: "text", Conclusion: "failure"}
+	out := report.CheckOutput{Title: "3 violations", Summary: "summary", Text: "text"}
 	col := 3
 	for i := range 120 {
 		a := report.Annotation{Path: fmt.Sprintf("components/c%03d.yaml", i), StartLine: i + 1, EndLine: i + 1,
@@ -151,7 +155,7 @@ func TestCheckRunWithManyAnnotations(t *testing.T) {
 		}
 		out.Annotations = append(out.Annotations, a)
 	}
-	if err := r.CompleteCheckRun(ctx, run, out); err != nil {
+	if err := r.UpdateCheckRun(ctx, run, "kiln/policy", job.CheckRunUpdate{Conclusion: "failure", Output: out}); err != nil {
 		t.Fatal(err)
 	}
 	runs := s.CheckRuns("acme/images")
@@ -173,32 +177,32 @@ func TestCheckRunWithManyAnnotations(t *testing.T) {
 			t.Fatalf("annotation %d = %q, out of order", i, a.Message)
 		}
 	}
-	if err := r.CompleteCheckRun(ctx, run, report.CheckOutput{Title: "t"}); err == nil {
-		t.Fatal("completing without a conclusion: no error")
-	}
-	found, err := r.CheckRunsForRef(ctx, strings.Repeat("a", 40), "kiln/policy")
-	if err != nil || len(found) != 1 || found[0].ID != run.ID {
-		t.Fatalf("CheckRunsForRef = %v, %v", found, err)
+	// Started again with the same external id: the same run.
+	again, err := r.StartCheckRun(ctx, "kiln/policy", sha, "pr:1")
+	if err != nil || again != run {
+		t.Fatalf("StartCheckRun again = %d, %v; want run %d", again, err, run)
 	}
 }
 
 func TestCheckRunWithoutAnnotations(t *testing.T) {
 	s, c, _ := setup(t)
-	r, _ := c.Repo(s.InstallationID, "acme", "images")
+	r := access(t, s, c)
 	ctx := context.Background()
-	run, err := r.CreateCheckRun(ctx, "kiln/bake (prod)", strings.Repeat("b", 40), gh.CheckRunOptions{
-		Title: "Baking", Summary: "PENDING", Actions: []gh.Action{{Label: "Cancel", Description: "Cancel the bake", Identifier: "cancel"}},
-	})
+	run, err := r.StartCheckRun(ctx, "kiln/bake (prod)", strings.Repeat("b", 40), "bake:prod")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.ReportProgress(ctx, run, "Baking", "BUILDING"); err != nil {
+	progress := job.CheckRunUpdate{
+		Output:  report.CheckOutput{Title: "Baking", Summary: "BUILDING"},
+		Actions: []job.CheckRunAction{{Label: "Cancel", Description: "Cancel the bake", Identifier: "cancel"}},
+	}
+	if err := r.UpdateCheckRun(ctx, run, "kiln/bake (prod)", progress); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.CheckRuns("acme/images")[0]; got.Summary != "BUILDING" || got.Status != "in_progress" || len(got.Actions) != 1 {
 		t.Fatalf("in progress: %+v", got)
 	}
-	if err := r.CompleteCheckRun(ctx, run, report.CheckOutput{Title: "ok", Summary: "all good", Conclusion: "success"}); err != nil {
+	if err := r.UpdateCheckRun(ctx, run, "kiln/bake (prod)", job.CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: "ok", Summary: "all good"}}); err != nil {
 		t.Fatal(err)
 	}
 	got := s.CheckRuns("acme/images")[0]
@@ -211,7 +215,8 @@ func TestStickyComment(t *testing.T) {
 	s, c, obs := setup(t)
 	r, _ := repoWithPR(t, s, c, false)
 	ctx := context.Background()
-	// 150 comments from people (two pages), one quoting the marker.
+	// 150 comments from people (two pages), one quoting the marker, and
+	// another app's bot quoting it too.
 	for i := range 150 {
 		body := fmt.Sprintf("comment %d", i)
 		if i == 3 {
@@ -219,33 +224,32 @@ func TestStickyComment(t *testing.T) {
 		}
 		s.AddComment("acme/images", 7, "alice", body)
 	}
-	id, err := r.UpsertStickyComment(ctx, 7, marker, "first result")
-	if err != nil {
+	s.AddComment("acme/images", 7, "other-app[bot]", "quoting "+marker)
+	if err := r.UpsertComment(ctx, 7, marker, "first result"); err != nil {
 		t.Fatal(err)
 	}
-	id2, err := r.UpsertStickyComment(ctx, 7, marker, "second result")
-	if err != nil {
+	if err := r.UpsertComment(ctx, 7, marker, "second result"); err != nil {
 		t.Fatal(err)
-	}
-	if id2 != id {
-		t.Fatalf("second upsert went to comment %d, want %d", id2, id)
 	}
 	comments := s.Comments("acme/images", 7)
-	if len(comments) != 151 {
-		t.Fatalf("%d comments, want 151 (one sticky)", len(comments))
+	if len(comments) != 152 {
+		t.Fatalf("%d comments, want 152 (one sticky)", len(comments))
 	}
-	sticky := comments[150]
-	if sticky.ID != id || sticky.User != ghtest.BotLogin || sticky.Edits != 1 || sticky.Body != marker+"\nsecond result" {
+	sticky := comments[151]
+	if sticky.User != ghtest.BotLogin || sticky.Edits != 1 || sticky.Body != marker+"\nsecond result" {
 		t.Fatalf("sticky = %+v", sticky)
 	}
 	if comments[3].Edits != 0 {
 		t.Fatal("a person's comment quoting the marker was edited")
 	}
+	if comments[150].Edits != 0 {
+		t.Fatal("another bot's comment quoting the marker was edited")
+	}
 	// Unchanged content: found again, not edited.
-	if _, err := r.UpsertStickyComment(ctx, 7, marker, "second result"); err != nil {
+	if err := r.UpsertComment(ctx, 7, marker, "second result"); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Comments("acme/images", 7)[150].Edits; got != 1 {
+	if got := s.Comments("acme/images", 7)[151].Edits; got != 1 {
 		t.Fatalf("%d edits after an unchanged upsert, want 1", got)
 	}
 	// Repeated listings are conditional and answered 304.
@@ -258,7 +262,7 @@ func TestStickyCommentIsCut(t *testing.T) {
 	s, c, _ := setup(t)
 	r, _ := repoWithPR(t, s, c, false)
 	body := strings.Repeat("é", gh.MaxCommentChars+10)
-	if _, err := r.UpsertStickyComment(context.Background(), 7, marker, body); err != nil {
+	if err := r.UpsertComment(context.Background(), 7, marker, body); err != nil {
 		t.Fatal(err)
 	}
 	got := s.Comments("acme/images", 7)[0].Body
@@ -284,9 +288,9 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, c, obs := setup(t)
-			r, _ := c.Repo(s.InstallationID, "acme", "images")
+			r := access(t, s, c)
 			s.Inject(tt.fault)
-			_, err := r.CreateCheckRun(context.Background(), "kiln/validate", strings.Repeat("c", 40), gh.CheckRunOptions{})
+			_, err := r.StartCheckRun(context.Background(), "kiln/validate", strings.Repeat("c", 40), "pr:1")
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("no error")
@@ -308,20 +312,21 @@ func TestRetries(t *testing.T) {
 
 func TestPrimaryRateLimit(t *testing.T) {
 	s, c, obs := setup(t)
-	r, _ := c.Repo(s.InstallationID, "acme", "images")
+	r := access(t, s, c)
 	ctx := context.Background()
 	if _, err := c.InstallationToken(ctx, s.InstallationID); err != nil {
 		t.Fatal(err)
 	}
 	s.ExhaustRateLimit(time.Now().Add(time.Second))
-	if _, err := r.CreateCheckRun(ctx, "kiln/validate", strings.Repeat("d", 40), gh.CheckRunOptions{}); err != nil {
+	if _, err := r.StartCheckRun(ctx, "kiln/validate", strings.Repeat("d", 40), "pr:1"); err != nil {
 		t.Fatal(err)
 	}
-	if obs.count("POST /repos/{owner}/{repo}/check-runs 403") != 1 || obs.count("POST /repos/{owner}/{repo}/check-runs 201") != 1 {
+	if obs.count("GET /repos/{owner}/{repo}/commits/{sha}/check-runs 403") != 1 || obs.count("POST /repos/{owner}/{repo}/check-runs 201") != 1 {
 		t.Fatalf("calls: %v", obs.calls)
 	}
-	s.ExhaustRateLimit(time.Now().Add(time.Hour))
-	_, err := r.CreateCheckRun(ctx, "kiln/validate", strings.Repeat("d", 40), gh.CheckRunOptions{})
+	reset := time.Now().Add(time.Hour)
+	s.ExhaustRateLimit(reset)
+	_, err := r.StartCheckRun(ctx, "kiln/validate", strings.Repeat("e", 40), "pr:1")
 	var rl *gh.RateLimitError
 	if !errors.As(err, &rl) {
 		t.Fatalf("err = %v, want a RateLimitError", err)
@@ -333,28 +338,25 @@ func TestPrimaryRateLimit(t *testing.T) {
 
 func TestPermissionLevel(t *testing.T) {
 	s, c, _ := setup(t)
-	r, _ := c.Repo(s.InstallationID, "acme", "images")
+	r := access(t, s, c)
 	for _, role := range []string{"admin", "maintain", "write", "triage", "read"} {
 		s.SetPermission("acme/images", "user-"+role, role)
 	}
-	tests := []struct {
-		user, want string
-		canWrite   bool
-	}{
-		{"user-admin", gh.RoleAdmin, true},
-		{"user-maintain", gh.RoleMaintain, true},
-		{"user-write", gh.RoleWrite, true},
-		{"user-triage", gh.RoleTriage, false},
-		{"user-read", gh.RoleRead, false},
-		{"stranger", gh.RoleNone, false},
+	tests := []struct{ user, want string }{
+		{"user-admin", gh.RoleAdmin},
+		{"user-maintain", gh.RoleMaintain},
+		{"user-write", gh.RoleWrite},
+		{"user-triage", gh.RoleTriage},
+		{"user-read", gh.RoleRead},
+		{"stranger", gh.RoleNone},
 	}
 	for _, tt := range tests {
-		got, err := r.PermissionLevel(context.Background(), tt.user)
+		got, err := r.Permission(context.Background(), tt.user)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.user, err)
 		}
-		if got != tt.want || gh.CanWrite(got) != tt.canWrite {
-			t.Errorf("%s: role %q (can write %v), want %q (%v)", tt.user, got, gh.CanWrite(got), tt.want, tt.canWrite)
+		if got != tt.want {
+			t.Errorf("%s: role %q, want %q", tt.user, got, tt.want)
 		}
 	}
 }
@@ -365,23 +367,19 @@ func TestPullRequest(t *testing.T) {
 			s, c, _ := setup(t)
 			r, head := repoWithPR(t, s, c, fork)
 			ctx := context.Background()
-			pr, err := r.GetPullRequest(ctx, 7)
+			pr, err := r.PullRequest(ctx, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if pr.HeadSHA != head || pr.HeadRef != "feature" || pr.BaseRef != "main" || pr.Fork != fork || pr.Merged || pr.CloneURL != s.GitURL("acme", "images") {
+			if pr.HeadSHA != head || pr.HeadRef != "feature" || pr.BaseRef != "main" || pr.Fork != fork || pr.Merged || pr.State != "open" {
 				t.Fatalf("pr = %+v", pr)
 			}
-			files, err := r.ChangedFiles(ctx, 7)
-			if err != nil || len(files) != 1 || files[0] != "components/a.yaml" {
-				t.Fatalf("ChangedFiles = %v, %v", files, err)
-			}
 			merge := s.Merge("acme", "images", 7)
-			pr, err = r.GetPullRequest(ctx, 7)
-			if err != nil || !pr.Merged || pr.MergeCommitSHA != merge || pr.State != "closed" {
+			pr, err = r.PullRequest(ctx, 7)
+			if err != nil || !pr.Merged || pr.MergeSHA != merge || pr.State != "closed" {
 				t.Fatalf("after merge: %+v, %v", pr, err)
 			}
-			if _, err := r.GetPullRequest(ctx, 99); err == nil {
+			if _, err := r.PullRequest(ctx, 99); err == nil {
 				t.Fatal("unknown pull request: no error")
 			}
 		})
@@ -393,19 +391,21 @@ func TestCommentCommandReplies(t *testing.T) {
 	r, head := repoWithPR(t, s, c, false)
 	ctx := context.Background()
 	cmd := s.AddComment("acme/images", 7, "alice", "/kiln plan")
-	if err := r.AddReaction(ctx, cmd, "eyes"); err != nil {
+	if err := r.React(ctx, cmd, "eyes"); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.Reactions("acme/images", cmd); len(got) != 1 || got[0].Content != "eyes" {
 		t.Fatalf("reactions = %+v", got)
 	}
-	if _, err := r.ReplyComment(ctx, 7, "@alice the plan is below"); err != nil {
-		t.Fatal(err)
+	for _, body := range []string{"@alice the plan is below", "@alice the plan is below"} {
+		if err := r.Answer(ctx, 7, cmd, body); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if got := s.Comments("acme/images", 7); len(got) != 2 || got[1].User != ghtest.BotLogin {
-		t.Fatalf("comments = %+v", got)
+	if got := s.Comments("acme/images", 7); len(got) != 2 || got[1].User != ghtest.BotLogin || !strings.Contains(got[1].Body, gh.AnswerMarker(cmd)) {
+		t.Fatalf("comments = %+v, want the command and one answer", got)
 	}
-	if err := r.CreateReviewWithSuggestion(ctx, 7, head, "components/a.yaml", 1, "The component changed; bump its version.", "version: 1.0.1"); err != nil {
+	if err := r.Suggest(ctx, 7, head, "components/a.yaml", 1, "The component changed; bump its version.", "version: 1.0.1"); err != nil {
 		t.Fatal(err)
 	}
 	rc := s.ReviewComments("acme/images", 7)

@@ -23,8 +23,9 @@ type RetryPolicy struct {
 	// (default 500ms), with jitter.
 	BaseDelay time.Duration
 	// MaxWait is the longest the client sleeps for one rate limit
-	// (Retry-After or x-ratelimit-reset). Longer waits fail at once and
-	// leave the retry to the job queue (default 90s).
+	// (Retry-After or x-ratelimit-reset). Longer waits fail at once with a
+	// RateLimitError, which parks the job in the queue until then instead
+	// of holding a worker (default 10s).
 	MaxWait time.Duration
 	// SecondaryWait is the wait after a secondary rate limit that names no
 	// Retry-After; GitHub asks for at least a minute (default 60s).
@@ -39,7 +40,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 		p.BaseDelay = 500 * time.Millisecond
 	}
 	if p.MaxWait <= 0 {
-		p.MaxWait = 90 * time.Second
+		p.MaxWait = 10 * time.Second
 	}
 	if p.SecondaryWait <= 0 {
 		p.SecondaryWait = 60 * time.Second
@@ -51,10 +52,11 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // limits. One exists per installation (and one for the app), since rate
 // limits are counted per installation.
 //
-// 5xx answers are retried for every method: GitHub's 502s on POST are
-// almost always requests it did not process, and every write kiln makes is
-// either idempotent (edits) or harmless to repeat (a check run or comment
-// that the next run finds or supersedes).
+// A 5xx or a lost answer is retried here only for requests that are safe
+// to repeat (reads, edits, and the few creates GitHub deduplicates): a
+// create may have taken effect, so it is retried by createOnce, which
+// looks for what it made first. Rate-limit refusals are retried for every
+// method, since GitHub did nothing with those requests.
 type retryTransport struct {
 	next     http.RoundTripper
 	policy   RetryPolicy
@@ -72,17 +74,6 @@ func newRetryTransport(cfg Config, reach *reachability) *retryTransport {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &retryTransport{next: cfg.Transport, policy: cfg.Retry.withDefaults(), observer: cfg.Observer, reach: reach, log: log}
-}
-
-// RateLimitError is returned when GitHub asks kiln to wait longer than
-// RetryPolicy.MaxWait.
-type RateLimitError struct {
-	Op    string
-	Until time.Time
-}
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("github: %s: rate limited until %s", e.Op, e.Until.UTC().Format(time.RFC3339))
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -110,10 +101,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.next.RoundTrip(try)
 		if err != nil {
 			t.observe(op, 0)
-			if ctx.Err() != nil || attempt >= t.policy.Attempts {
+			if ctx.Err() != nil || attempt >= t.policy.Attempts || !repeatable(req.Method, op) {
 				return nil, err
 			}
-			wait := t.backoff(attempt)
+			wait := backoff(t.policy, attempt)
 			// The error names the URL, never the Authorization header.
 			t.log.WarnContext(ctx, "github request failed, retrying", "op", op, "attempt", attempt, "wait", wait, "error", err)
 			if err := sleep(ctx, wait); err != nil {
@@ -124,7 +115,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.observe(op, resp.StatusCode)
 		t.reach.saw(resp.StatusCode)
 		t.noteRateLimit(resp)
-		wait, retry, err := t.classify(resp, attempt, op)
+		wait, retry, err := t.classify(resp, attempt, req.Method, op)
 		if err != nil || !retry || attempt >= t.policy.Attempts {
 			if err != nil {
 				drain(resp)
@@ -141,10 +132,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // classify decides whether resp is worth another try and after how long.
-func (t *retryTransport) classify(resp *http.Response, attempt int, op string) (time.Duration, bool, error) {
+func (t *retryTransport) classify(resp *http.Response, attempt int, method, op string) (time.Duration, bool, error) {
 	switch {
 	case resp.StatusCode >= 500:
-		return t.backoff(attempt), true, nil
+		return backoff(t.policy, attempt), repeatable(method, op), nil
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusForbidden:
 	default:
 		return 0, false, nil
@@ -168,7 +159,11 @@ func (t *retryTransport) classify(resp *http.Response, attempt int, op string) (
 		return max(wait, 0) + time.Second, true, nil
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || isSecondaryLimit(resp) {
-		return t.policy.SecondaryWait, t.policy.SecondaryWait <= t.policy.MaxWait, nil
+		// GitHub asks for at least a minute when it names no time.
+		if t.policy.SecondaryWait > t.policy.MaxWait {
+			return 0, false, &RateLimitError{Op: op, Until: time.Now().Add(t.policy.SecondaryWait)}
+		}
+		return t.policy.SecondaryWait, true, nil
 	}
 	// A plain 403: a permission problem, not worth retrying.
 	return 0, false, nil
@@ -236,8 +231,22 @@ func (t *retryTransport) waitForQuota(ctx context.Context, op string) error {
 	return nil
 }
 
-func (t *retryTransport) backoff(attempt int) time.Duration {
-	d := t.policy.BaseDelay << (attempt - 1)
+// repeatable reports whether a request may be sent again after a 5xx or
+// a lost answer without risk of doing its work twice. Minting a token and
+// adding a reaction are creates GitHub answers with the existing result.
+func repeatable(method, op string) bool {
+	if method != http.MethodPost {
+		return true
+	}
+	switch op {
+	case "POST /app/installations/{n}/access_tokens", "POST /repos/{owner}/{repo}/issues/comments/{n}/reactions":
+		return true
+	}
+	return false
+}
+
+func backoff(p RetryPolicy, attempt int) time.Duration {
+	d := p.BaseDelay << (attempt - 1)
 	if limit := 30 * time.Second; d > limit {
 		d = limit
 	}

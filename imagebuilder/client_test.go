@@ -73,7 +73,7 @@ func TestCreateIsIdempotentAndVersionsImmutable(t *testing.T) {
 	// A replayed apply: same tokens, same content, same ARNs, nothing new.
 	for _, k := range []string{"component", "recipe", "infra", "dist", "pipeline"} {
 		r := res[k]
-		arn, err := c.Create(ctx, r, rs.resolve, "token-"+r.ID().String(), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
+		arn, err := c.Create(ctx, r, rs.resolve, token(r.ID().String()), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
 		if err != nil {
 			t.Fatalf("replay %s: %v", r.ID(), err)
 		}
@@ -90,7 +90,7 @@ func TestCreateIsIdempotentAndVersionsImmutable(t *testing.T) {
 	}
 
 	changed := resource(t, strings.Replace(recipeYAML("web", "1.0.0", "hello"), "volumeSize: 20", "volumeSize: 30", 1))
-	_, err = c.Create(ctx, changed, rs.resolve, "token-"+changed.ID().String(), nil, false)
+	_, err = c.Create(ctx, changed, rs.resolve, token(changed.ID().String()), nil, false)
 	if !imagebuilder.IsIdempotentMismatch(err) {
 		t.Fatalf("same token, changed content: %v", err)
 	}
@@ -201,7 +201,7 @@ func TestUpdateRetagsAndDeleteRespectsUse(t *testing.T) {
 
 func TestBake(t *testing.T) {
 	ctx := context.Background()
-	d := ibtest.StateDurations{Pending: time.Minute, Building: 20 * time.Minute, Testing: 10 * time.Minute, Distributing: 5 * time.Minute}
+	d := ibtest.StateDurations{Pending: time.Minute, Building: 20 * time.Minute, Testing: 10 * time.Minute, Distributing: 5 * time.Minute, Creating: 2 * time.Minute, Integrating: 2 * time.Minute}
 	srv, c := setup(t, ibtest.WithStateDurations(d))
 	rs, _ := world(t, c)
 	pipeline := rs["ImagePipeline/web@"]
@@ -215,7 +215,7 @@ func TestBake(t *testing.T) {
 		t.Fatalf("a repeated start: %s, %v; want %s", again, err, img)
 	}
 	var seen []string
-	for range 20 {
+	for range 60 {
 		im, err := c.GetImage(ctx, img)
 		if err != nil {
 			t.Fatal(err)
@@ -226,9 +226,9 @@ func TestBake(t *testing.T) {
 		if imagebuilder.Terminal(im.State) {
 			break
 		}
-		srv.Advance(5 * time.Minute)
+		srv.Advance(time.Minute)
 	}
-	want := []string{"PENDING", "BUILDING", "TESTING", "DISTRIBUTING", "AVAILABLE"}
+	want := []string{"PENDING", "CREATING", "BUILDING", "TESTING", "DISTRIBUTING", "INTEGRATING", "AVAILABLE"}
 	if !slices.Equal(seen, want) {
 		t.Fatalf("states %v, want %v", seen, want)
 	}
@@ -422,8 +422,7 @@ func TestPutParameter(t *testing.T) {
 
 func TestForEnvironmentWithoutRoleUsesBase(t *testing.T) {
 	ctx := context.Background()
-	srv := ibtest.New()
-	defer srv.Close()
+	srv := ibtest.Start(t)
 	c, err := imagebuilder.ForEnvironment(ctx, baseConfig(), model.Environment{Name: "dev", Region: "us-east-1", Account: "123456789012"},
 		imagebuilder.WithEndpoint(srv.URL()))
 	if err != nil {
@@ -439,8 +438,7 @@ func TestForEnvironmentWithoutRoleUsesBase(t *testing.T) {
 
 func TestForEnvironmentAssumesTheRole(t *testing.T) {
 	ctx := context.Background()
-	srv := ibtest.New()
-	defer srv.Close()
+	srv := ibtest.Start(t)
 	base := baseConfig()
 	// The base config's endpoint reaches STS as well as Image Builder, as
 	// AWS_ENDPOINT_URL does in a deployment.

@@ -2,6 +2,8 @@ package imagebuilder_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,8 +29,7 @@ func baseConfig() aws.Config {
 // retry backoff short enough for throttling tests.
 func setup(tb testing.TB, opts ...ibtest.Option) (*ibtest.Server, *imagebuilder.Client) {
 	tb.Helper()
-	srv := ibtest.New(opts...)
-	tb.Cleanup(srv.Close)
+	srv := ibtest.Start(tb, opts...)
 	c := imagebuilder.New(baseConfig(), env,
 		imagebuilder.WithEndpoint(srv.URL()),
 		imagebuilder.WithRetry(8, time.Millisecond),
@@ -176,11 +177,18 @@ func world(tb testing.TB, c *imagebuilder.Client) (refs, map[string]*model.Resou
 	}
 	for _, k := range []string{"component", "recipe", "infra", "dist", "pipeline"} {
 		r := res[k]
-		arn, err := c.Create(ctx, r, rs.resolve, "token-"+r.ID().String(), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
+		arn, err := c.Create(ctx, r, rs.resolve, token(r.ID().String()), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
 		if err != nil {
 			tb.Fatal(err)
 		}
 		rs.add(r.Kind, r.Name(), r.Version(), arn)
 	}
 	return rs, res
+}
+
+// token is a client token for id within the service's 36 characters, as
+// kiln's own tokens are.
+func token(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
 }

@@ -47,7 +47,8 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	}
 	ib, err := d.Environments(ctx, req.env)
 	if err != nil {
-		return fail("Not applied: cannot reach Image Builder in "+req.env.Name, err.Error())
+		d.logger(ctx).WarnContext(ctx, "open Image Builder", "env", req.env.Name, "err", err)
+		return fail("Not applied: cannot reach Image Builder in "+req.env.Name, publicReason(ctx, failedTo("reach Image Builder", err)))
 	}
 	// The tracker and the bake buttons reopen the environment by name.
 	if err := rememberEnvironment(ctx, d.State, req.repo.FullName(), req.env); err != nil {
@@ -55,8 +56,9 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	}
 	actual, err := ib.List(ctx)
 	if err != nil {
-		_ = fail("Not applied: cannot read Image Builder in "+req.env.Name, err.Error())
-		return fmt.Errorf("list %s: %w", req.env.Name, err)
+		err = failedTo("read Image Builder in "+req.env.Name, err)
+		_ = fail("Not applied: cannot read Image Builder in "+req.env.Name, publicReason(ctx, err))
+		return err
 	}
 	plan := reconciler.Build(req.env, req.res.Head, actual)
 	if plan.HasErrors() {
@@ -78,8 +80,9 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	out, err := reconciler.Apply(ctx, ib, req.res.Head, plan, reconciler.ApplyMeta{Repo: req.repo.FullName(), Commit: req.commit})
 	if err != nil {
 		// The queue retries the job; client tokens make the retry safe.
-		_ = req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Output: report.CheckOutput{Title: "Apply failed, retrying", Summary: err.Error()}})
-		return fmt.Errorf("apply %s: %w", req.env.Name, err)
+		err = failedTo("apply the plan to "+req.env.Name, err)
+		_ = req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Output: report.CheckOutput{Title: "Apply failed, retrying", Summary: publicReason(ctx, err)}})
+		return err
 	}
 	// Drift detection compares this environment with its branch from now
 	// on (when .kiln.yaml asks for it).

@@ -12,10 +12,10 @@ import (
 // all checks.
 type CheckSuiteHandler struct{ *Deps }
 
-// Handles implements EventHandler.
+// Handles implements webhook.EventHandler.
 func (h *CheckSuiteHandler) Handles() []string { return []string{"check_suite"} }
 
-// Handle implements EventHandler.
+// Handle implements webhook.EventHandler.
 func (h *CheckSuiteHandler) Handle(ctx context.Context, _, delivery string, payload []byte) error {
 	var ev github.CheckSuiteEvent
 	if err := decode(payload, &ev); err != nil {
@@ -44,7 +44,7 @@ func (d *Deps) recheck(ctx context.Context, repo Repo, prs []*github.PullRequest
 		if pr.State == "closed" {
 			continue
 		}
-		if err := d.checkPullRequest(ctx, repo, pr, delivery, true); err != nil {
+		if err := d.checkPullRequest(ctx, repo, pr, rerunChecksID(pr.Number, delivery), true); err != nil {
 			return err
 		}
 	}
@@ -55,10 +55,10 @@ func (d *Deps) recheck(ctx context.Context, repo Repo, prs []*github.PullRequest
 // bake check runs.
 type CheckRunHandler struct{ *Deps }
 
-// Handles implements EventHandler.
+// Handles implements webhook.EventHandler.
 func (h *CheckRunHandler) Handles() []string { return []string{"check_run"} }
 
-// Handle implements EventHandler.
+// Handle implements webhook.EventHandler.
 func (h *CheckRunHandler) Handle(ctx context.Context, _, delivery string, payload []byte) error {
 	var ev github.CheckRunEvent
 	if err := decode(payload, &ev); err != nil {

@@ -24,9 +24,10 @@ type Deps struct {
 	Now          func() time.Time
 }
 
-// Handlers returns one handler per event kiln acts on.
-func Handlers(d *Deps) []EventHandler {
-	return []EventHandler{
+// Handlers returns one handler per event kiln acts on, for the webhook
+// router.
+func Handlers(d *Deps) []webhook.EventHandler {
+	return []webhook.EventHandler{
 		&PullRequestHandler{d},
 		&PushHandler{d},
 		&CheckSuiteHandler{d},
@@ -34,13 +35,6 @@ func Handlers(d *Deps) []EventHandler {
 		&IssueCommentHandler{d},
 		&InstallationHandler{d},
 	}
-}
-
-// EventHandler handles the events it names; it is what the webhook router
-// dispatches queued deliveries to.
-type EventHandler interface {
-	Handles() []string
-	Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error
 }
 
 // logger is the logger of the delivery being handled: every line carries

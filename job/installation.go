@@ -10,10 +10,10 @@ import (
 // set up, the log line is for operators.
 type InstallationHandler struct{ *Deps }
 
-// Handles implements EventHandler.
+// Handles implements webhook.EventHandler.
 func (h *InstallationHandler) Handles() []string { return []string{"installation"} }
 
-// Handle implements EventHandler.
+// Handle implements webhook.EventHandler.
 func (h *InstallationHandler) Handle(ctx context.Context, _, delivery string, payload []byte) error {
 	var ev github.InstallationEvent
 	if err := decode(payload, &ev); err != nil {

@@ -15,10 +15,10 @@ import (
 // reacts at once and answers when done.
 type IssueCommentHandler struct{ *Deps }
 
-// Handles implements EventHandler.
+// Handles implements webhook.EventHandler.
 func (h *IssueCommentHandler) Handles() []string { return []string{"issue_comment"} }
 
-// Handle implements EventHandler.
+// Handle implements webhook.EventHandler.
 func (h *IssueCommentHandler) Handle(ctx context.Context, _, delivery string, payload []byte) error {
 	var ev github.IssueCommentEvent
 	if err := decode(payload, &ev); err != nil {
@@ -44,23 +44,24 @@ func (h *IssueCommentHandler) Handle(ctx context.Context, _, delivery string, pa
 	if err := gh.React(ctx, ev.GetComment().GetID(), "eyes"); err != nil {
 		return fmt.Errorf("react: %w", err)
 	}
+	answer := func(body string) error { return gh.Answer(ctx, number, ev.GetComment().GetID(), body) }
 	if perr != nil {
-		return gh.Reply(ctx, number, fmt.Sprintf("@%s %v.\n\n%s", user, perr, HelpText))
+		return answer(fmt.Sprintf("@%s %v.\n\n%s", user, perr, HelpText))
 	}
 	switch cmd.Verb {
 	case "help":
-		return gh.Reply(ctx, number, HelpText)
+		return answer(HelpText)
 	case "plan":
 		pr, err := gh.PullRequest(ctx, number)
 		if err != nil {
 			return fmt.Errorf("read #%d: %w", number, err)
 		}
-		if err := h.checkPullRequest(ctx, repo, pr, delivery, true); err != nil {
+		if err := h.checkPullRequest(ctx, repo, pr, prChecksID(pr.Number), true); err != nil {
 			return err
 		}
-		return gh.Reply(ctx, number, fmt.Sprintf("@%s the plan for `%s` is on the **kiln/plan** check run and in the kiln comment above.", user, short7(pr.HeadSHA)))
+		return answer(fmt.Sprintf("@%s the plan for `%s` is on the **kiln/plan** check run and in the kiln comment above.", user, short7(pr.HeadSHA)))
 	case "bake":
-		return h.prBake(ctx, gh, repo, number, user, cmd.Args)
+		return h.prBake(ctx, gh, repo, number, user, cmd.Args, answer)
 	}
 	return nil
 }
@@ -68,9 +69,9 @@ func (h *IssueCommentHandler) Handle(ctx context.Context, _, delivery string, pa
 // prBake builds a pull request's head into the configured non-production
 // environment, under the same rules as a merge: write permission, no forks,
 // a head that passes its checks.
-func (h *IssueCommentHandler) prBake(ctx context.Context, gh GitHub, repo Repo, number int, user string, pipelines []string) error {
+func (h *IssueCommentHandler) prBake(ctx context.Context, gh GitHub, repo Repo, number int, user string, pipelines []string, answer func(string) error) error {
 	refuse := func(why string) error {
-		return gh.Reply(ctx, number, fmt.Sprintf("@%s `/kiln bake` refused: %s", user, why))
+		return answer(fmt.Sprintf("@%s `/kiln bake` refused: %s", user, why))
 	}
 	pr, err := gh.PullRequest(ctx, number)
 	if err != nil {
@@ -123,7 +124,7 @@ func (h *IssueCommentHandler) prBake(ctx context.Context, gh GitHub, repo Repo, 
 	if len(pipelines) > 0 {
 		what = "`" + strings.Join(slices.Sorted(slices.Values(pipelines)), "`, `") + "`"
 	}
-	return gh.Reply(ctx, number, fmt.Sprintf("@%s baking %s of `%s` in **%s**; follow it on the **%s** check run.", user, what, short7(pr.HeadSHA), envName, CheckBake(envName)))
+	return answer(fmt.Sprintf("@%s baking %s of `%s` in **%s**; follow it on the **%s** check run.", user, what, short7(pr.HeadSHA), envName, CheckBake(envName)))
 }
 
 func short7(sha string) string {

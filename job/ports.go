@@ -17,6 +17,9 @@ const (
 	CheckValidate = "kiln/validate"
 	CheckPolicy   = "kiln/policy"
 	CheckPlan     = "kiln/plan"
+	// CheckApply is shown only when kiln gave up on a merge before it
+	// could report on the environments' bake check runs.
+	CheckApply = "kiln/apply"
 )
 
 // CheckBake names the bake check run of an environment.
@@ -35,10 +38,12 @@ type GitHub interface {
 	// of 50.
 	UpdateCheckRun(ctx context.Context, id int64, name string, u CheckRunUpdate) error
 	// UpsertComment edits the pull request's comment that holds marker in
-	// place, or creates it.
+	// place, or creates it; only kiln's own comments count.
 	UpsertComment(ctx context.Context, pr int, marker, body string) error
-	// Reply posts a new comment on the pull request.
-	Reply(ctx context.Context, pr int, body string) error
+	// Answer posts the answer to the command in comment commandID, or edits
+	// the one already posted, so a command is answered once however often
+	// its job runs.
+	Answer(ctx context.Context, pr int, commandID int64, body string) error
 	// React adds a reaction to an issue comment.
 	React(ctx context.Context, commentID int64, content string) error
 	// Permission is the user's permission on the repository: admin,

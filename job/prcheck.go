@@ -15,9 +15,18 @@ import (
 	"github.com/kiln-gitops/kiln/report"
 )
 
-// prExternalID ties a pull request's check runs to the delivery that made
-// them.
-func prExternalID(pr int, delivery string) string { return fmt.Sprintf("pr:%d:%s", pr, delivery) }
+// prChecksID is the external id of a pull request's check runs on a
+// commit: every event and command that checks the commit (opened,
+// synchronize, `/kiln plan`, a retry, the give-up report) updates the same
+// runs instead of adding a second set.
+func prChecksID(pr int) string { return fmt.Sprintf("pr:%d", pr) }
+
+// rerunChecksID is the external id of the runs a "Re-run" in GitHub's UI
+// asks for: GitHub shows new runs for a re-run, so they are new ones, tied
+// to the delivery so a retry of it updates them.
+func rerunChecksID(pr int, delivery string) string {
+	return fmt.Sprintf("pr:%d:rerun:%s", pr, delivery)
+}
 
 // prRun is one check of one pull request head.
 type prRun struct {
@@ -31,20 +40,18 @@ type prRun struct {
 // against its base and publishes check runs and the sticky comment. The
 // base commit's policies, waivers and .kiln.yaml judge the head.
 //
-// delivery names the webhook delivery (or command) that asked; check runs
-// carry it in their external id, so a retry of the same delivery updates
-// the runs it already created.
-func (d *Deps) checkPullRequest(ctx context.Context, repo Repo, pr PullRequest, delivery string, withPlan bool) error {
+// ext is the check runs' external id (prChecksID or rerunChecksID): runs
+// with it on the head are updated, not created again.
+func (d *Deps) checkPullRequest(ctx context.Context, repo Repo, pr PullRequest, ext string, withPlan bool) error {
 	gh, err := d.GitHub(ctx, repo)
 	if err != nil {
 		return fmt.Errorf("github for %s: %w", repo.FullName(), err)
 	}
 	r := &prRun{Deps: d, gh: gh, repo: repo, pr: pr}
-	return r.run(ctx, delivery, withPlan)
+	return r.run(ctx, ext, withPlan)
 }
 
-func (r *prRun) run(ctx context.Context, delivery string, withPlan bool) error {
-	ext := prExternalID(r.pr.Number, delivery)
+func (r *prRun) run(ctx context.Context, ext string, withPlan bool) error {
 	ids := map[string]int64{}
 	names := []string{CheckValidate, CheckPolicy}
 	if withPlan {
@@ -60,8 +67,10 @@ func (r *prRun) run(ctx context.Context, delivery string, withPlan bool) error {
 	res, err := r.checkTrees(ctx)
 	if err != nil {
 		// A tree that cannot be read or a policy that does not compile is
-		// reported on the checks, then retried by the queue.
-		out := report.CheckOutput{Title: "kiln could not check this commit", Summary: "```\n" + err.Error() + "\n```", Conclusion: "failure"}
+		// reported on the checks, then retried by the queue. The error
+		// itself goes to the log: it can name URLs and internal details.
+		r.logger(ctx).WarnContext(ctx, "check pull request", "pr", r.pr.Number, "err", err)
+		out := report.CheckOutput{Title: "kiln could not check this commit", Summary: publicReason(ctx, err), Conclusion: "failure"}
 		for name, id := range ids {
 			_ = r.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "failure", Output: out})
 		}
@@ -134,20 +143,24 @@ func planComputed(sections []*reconciler.Plan) bool {
 func (r *prRun) checkTrees(ctx context.Context) (*check.Result, error) {
 	token, err := r.gh.CloneToken(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("clone token: %w", err)
+		return nil, failedTo("get a token to fetch the repository", err)
 	}
 	head, err := r.Fetch(ctx, r.repo.CloneURL, token, fmt.Sprintf("refs/pull/%d/head", r.pr.Number), r.pr.HeadSHA)
 	if err != nil {
-		return nil, fmt.Errorf("fetch head of #%d: %w", r.pr.Number, err)
+		return nil, failedTo(fmt.Sprintf("fetch the head of #%d", r.pr.Number), err)
 	}
 	// The base branch as it is now is what the head will merge into and
 	// whose rules are in force.
 	var base fs.FS
 	base, err = r.Fetch(ctx, r.repo.CloneURL, token, "refs/heads/"+r.pr.BaseRef, "")
 	if err != nil {
-		return nil, fmt.Errorf("fetch base %s: %w", r.pr.BaseRef, err)
+		return nil, failedTo("fetch the base branch "+r.pr.BaseRef, err)
 	}
-	return r.Checker.Run(ctx, check.Input{Head: head, Base: base, Now: r.now()})
+	res, err := r.Checker.Run(ctx, check.Input{Head: head, Base: base, Now: r.now()})
+	if err != nil {
+		return nil, failedTo("check the files", err)
+	}
+	return res, nil
 }
 
 // plans plans every environment the base configuration names.
@@ -169,7 +182,8 @@ func planEnvironment(ctx context.Context, d *Deps, repo Repo, res *check.Result,
 	}
 	ib, err := d.Environments(ctx, env)
 	if err != nil {
-		return &reconciler.Plan{Environment: env, Note: "cannot reach Image Builder: " + err.Error()}, nil
+		d.logger(ctx).WarnContext(ctx, "open Image Builder", "env", env.Name, "err", err)
+		return &reconciler.Plan{Environment: env, Note: "cannot reach Image Builder; " + logReference(ctx)}, nil
 	}
 	plan, fs, err := check.Plan(ctx, res, env, ib)
 	if err != nil {

@@ -8,16 +8,15 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/kiln-gitops/kiln/queue"
-	"github.com/kiln-gitops/kiln/report"
 )
 
 // PullRequestHandler checks pull request heads.
 type PullRequestHandler struct{ *Deps }
 
-// Handles implements EventHandler.
+// Handles implements webhook.EventHandler.
 func (h *PullRequestHandler) Handles() []string { return []string{"pull_request"} }
 
-// Handle implements EventHandler.
+// Handle implements webhook.EventHandler.
 func (h *PullRequestHandler) Handle(ctx context.Context, _, delivery string, payload []byte) error {
 	var ev github.PullRequestEvent
 	if err := decode(payload, &ev); err != nil {
@@ -27,7 +26,7 @@ func (h *PullRequestHandler) Handle(ctx context.Context, _, delivery string, pay
 	pr := pullRequestOf(ev.GetPullRequest(), ev.GetRepo())
 	switch ev.GetAction() {
 	case "opened", "synchronize", "reopened", "ready_for_review":
-		return h.checkPullRequest(ctx, repo, pr, delivery, true)
+		return h.checkPullRequest(ctx, repo, pr, prChecksID(pr.Number), true)
 	case "closed":
 		// The push of the merge commit applies and bakes; remember which
 		// pull request it came from, for the results.
@@ -63,33 +62,4 @@ func decode(payload []byte, v any) error {
 		return queue.Permanent(fmt.Errorf("decode payload: %w", err))
 	}
 	return nil
-}
-
-// GiveUp reports on the pull request's checks that kiln stopped retrying,
-// so a failure never looks like a check that is still running.
-func (h *PullRequestHandler) GiveUp(ctx context.Context, _, delivery string, payload []byte, cause error) {
-	var ev github.PullRequestEvent
-	if decode(payload, &ev) != nil {
-		return
-	}
-	repo := repoOf(ev.GetRepo(), ev.GetInstallation())
-	pr := pullRequestOf(ev.GetPullRequest(), ev.GetRepo())
-	gh, err := h.GitHub(ctx, repo)
-	if err != nil {
-		h.logger(ctx).ErrorContext(ctx, "give up: github", "repo", repo.FullName(), "err", err)
-		return
-	}
-	out := report.CheckOutput{
-		Title:   "kiln could not check this commit",
-		Summary: fmt.Sprintf("kiln gave up after repeated failures: %v\n\nPush again or re-run the checks to retry.", cause),
-	}
-	for _, name := range []string{CheckValidate, CheckPolicy, CheckPlan} {
-		id, err := gh.StartCheckRun(ctx, name, pr.HeadSHA, prExternalID(pr.Number, delivery))
-		if err == nil {
-			err = gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "failure", Output: out})
-		}
-		if err != nil {
-			h.logger(ctx).ErrorContext(ctx, "give up: report", "repo", repo.FullName(), "pr", pr.Number, "check", name, "err", err)
-		}
-	}
 }

@@ -14,10 +14,10 @@ import (
 // apply, then bake the pipelines whose inputs changed.
 type PushHandler struct{ *Deps }
 
-// Handles implements EventHandler.
+// Handles implements webhook.EventHandler.
 func (h *PushHandler) Handles() []string { return []string{"push"} }
 
-// Handle implements EventHandler.
+// Handle implements webhook.EventHandler.
 func (h *PushHandler) Handle(ctx context.Context, _, _ string, payload []byte) error {
 	var ev github.PushEvent
 	if err := decode(payload, &ev); err != nil {
@@ -27,13 +27,7 @@ func (h *PushHandler) Handle(ctx context.Context, _, _ string, payload []byte) e
 	if !ok || ev.GetDeleted() || ev.GetAfter() == "" || strings.Trim(ev.GetAfter(), "0") == "" {
 		return nil
 	}
-	repo := Repo{
-		Owner: ev.GetRepo().GetOwner().GetLogin(), Name: ev.GetRepo().GetName(),
-		CloneURL: ev.GetRepo().GetCloneURL(), Installation: ev.GetInstallation().GetID(),
-	}
-	if repo.Owner == "" {
-		repo.Owner = ev.GetRepo().GetOwner().GetName()
-	}
+	repo := pushRepo(&ev)
 	gh, err := h.GitHub(ctx, repo)
 	if err != nil {
 		return fmt.Errorf("github for %s: %w", repo.FullName(), err)
@@ -73,4 +67,17 @@ func (h *PushHandler) Handle(ctx context.Context, _, _ string, payload []byte) e
 		}
 	}
 	return nil
+}
+
+// pushRepo is the repository of a push; push payloads name the owner by
+// name where other events use the login.
+func pushRepo(ev *github.PushEvent) Repo {
+	repo := Repo{
+		Owner: ev.GetRepo().GetOwner().GetLogin(), Name: ev.GetRepo().GetName(),
+		CloneURL: ev.GetRepo().GetCloneURL(), Installation: ev.GetInstallation().GetID(),
+	}
+	if repo.Owner == "" {
+		repo.Owner = ev.GetRepo().GetOwner().GetName()
+	}
+	return repo
 }

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"fmt"
 	"iter"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -42,6 +44,11 @@ var indexedWords = []string{
 	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
 	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
 	"enforc", "selinux", "curl", "wget",
+	"invoke-expression", "scriptblock", "certificate", "trustall", "sslverify", "strict-ssl", "tls_reject",
+	"passwd", "usermod", "useradd", "securestring", "net user",
+	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
+	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
+	"shadow", "sudoers", "ssh_host_",
 }
 
 // indexedWordTerms are indexedWords as OPA strings, built once.
@@ -53,49 +60,94 @@ var indexedWordTerms = func() []*ast.Term {
 	return out
 }()
 
-// extractCommands returns the effective commands of every ExecuteBash step
-// of an AWSTOE document as policy input, and their index by indexedWords,
-// built as OPA values directly: this runs for every component of every
-// check.
+// command is one normalised line with where it came from: lang is the
+// language it is read in ("bash", "powershell", or "file" for content a
+// file action writes), path the document path of the string it is in.
+type command struct {
+	shellLine
+	lang string
+	path []any
+}
+
+// extractCommands returns the effective commands of a component's AWSTOE
+// document as policy input, and their index by indexedWords, built as OPA
+// values directly: this runs for every component of every check. Commands
+// are those of ExecuteBash and ExecutePowerShell steps, the content file
+// actions write and the permissions, owners and registry values they set
+// (see fileActionCommands); a script a file action or heredoc writes and a
+// later step runs is read as commands (see runWrittenScripts).
 func extractCommands(doc map[string]any) (*ast.Array, ast.Object) {
-	var terms []*ast.Term
-	var lowers []string
+	cmds := documentCommands(doc)
+	terms := make([]*ast.Term, 0, len(cmds))
+	lowers := make([]string, 0, len(cmds))
+	paths := map[string]*ast.Term{}
+	for _, c := range cmds {
+		key := fmt.Sprint(c.path)
+		path, ok := paths[key]
+		if !ok {
+			elems := make([]*ast.Term, len(c.path))
+			for i, e := range c.path {
+				switch e := e.(type) {
+				case int:
+					elems[i] = ast.InternedTerm(e)
+				case string:
+					elems[i] = ast.StringTerm(e)
+				}
+			}
+			path = ast.ArrayTerm(elems...)
+			paths[key] = path
+		}
+		lower := strings.ToLower(c.text)
+		lowers = append(lowers, lower)
+		terms = append(terms, ast.ObjectTerm(
+			ast.Item(keyText, ast.StringTerm(c.text)),
+			ast.Item(keyLower, ast.StringTerm(lower)),
+			ast.Item(keyKind, kindTerm(c.kind)),
+			ast.Item(keyTarget, ast.StringTerm(c.target)),
+			ast.Item(keyLang, langTerm(c.lang)),
+			ast.Item(keyLine, ast.InternedTerm(c.line)),
+			ast.Item(keyPath, path),
+		))
+	}
+	return ast.NewArray(terms...), commandIndex(terms, lowers)
+}
+
+// documentCommands normalises every step that runs commands or writes
+// files, in document order.
+func documentCommands(doc map[string]any) []command {
+	var out []command
 	phases, _ := doc["phases"].([]any)
 	for pi, ph := range phases {
 		phase, _ := ph.(map[string]any)
 		steps, _ := phase["steps"].([]any)
 		for si, st := range steps {
 			step, _ := st.(map[string]any)
-			if step["action"] != "ExecuteBash" {
-				continue
-			}
-			inputs, _ := step["inputs"].(map[string]any)
-			cmds, _ := inputs["commands"].([]any)
-			for ci, c := range cmds {
-				s, ok := c.(string)
-				if !ok {
-					continue
+			action, _ := step["action"].(string)
+			base := []any{"phases", pi, "steps", si, "inputs"}
+			switch action {
+			case "ExecuteBash", "ExecutePowerShell":
+				lang, normalise := "bash", normaliseScript
+				if action == "ExecutePowerShell" {
+					lang, normalise = "powershell", normalisePowerShell
 				}
-				var path *ast.Term
-				for _, l := range normaliseScript(s) {
-					if path == nil {
-						path = ast.ArrayTerm(keyPhases, ast.InternedTerm(pi), keySteps, ast.InternedTerm(si), keyInputs, keyCommands, ast.InternedTerm(ci))
+				inputs, _ := step["inputs"].(map[string]any)
+				cmds, _ := inputs["commands"].([]any)
+				for ci, c := range cmds {
+					s, ok := c.(string)
+					if !ok {
+						continue
 					}
-					lower := strings.ToLower(l.text)
-					lowers = append(lowers, lower)
-					terms = append(terms, ast.ObjectTerm(
-						ast.Item(keyText, ast.StringTerm(l.text)),
-						ast.Item(keyLower, ast.StringTerm(lower)),
-						ast.Item(keyKind, kindTerm(l.kind)),
-						ast.Item(keyTarget, ast.StringTerm(l.target)),
-						ast.Item(keyLine, ast.InternedTerm(l.line)),
-						ast.Item(keyPath, path),
-					))
+					path := append(slices.Clone(base), "commands", ci)
+					for _, l := range normalise(s) {
+						out = append(out, command{shellLine: l, lang: lang, path: path})
+					}
 				}
+			default:
+				out = append(out, fileActionCommands(action, step["inputs"], base)...)
 			}
 		}
 	}
-	return ast.NewArray(terms...), commandIndex(terms, lowers)
+	return runWrittenScripts(out, doc)
 }
 
 var (
@@ -111,6 +163,21 @@ func kindTerm(kind string) *ast.Term {
 		return kindWrite
 	}
 	return ast.StringTerm(kind)
+}
+
+var (
+	langBash       = ast.StringTerm("bash")
+	langPowerShell = ast.StringTerm("powershell")
+)
+
+func langTerm(lang string) *ast.Term {
+	switch lang {
+	case "bash":
+		return langBash
+	case "powershell":
+		return langPowerShell
+	}
+	return ast.StringTerm(lang)
 }
 
 // commandIndex maps each of indexedWords to the commands (terms, with their
@@ -186,6 +253,10 @@ func normaliseScript(s string) []shellLine {
 				l.line = start
 				out = append(out, l)
 			}
+			for _, m := range chmodModes(commandWords(seg)) {
+				m.line = start
+				out = append(out, m)
+			}
 		}
 	}
 	return out
@@ -204,7 +275,9 @@ func heredocDelimiter(code string) (string, bool) {
 	return "", false
 }
 
-var pipeToShell = regexp.MustCompile(`\|\s*(sudo\s+(-\S+\s+)*)?(ba|z|k|da)?sh\b`)
+// pipeToShell matches a pipe into a shell, also through sudo (and its
+// options), env and variable assignments: | FOO=1 sudo -E bash -s.
+var pipeToShell = regexp.MustCompile(`\|\s*((sudo(\s+-[A-Za-z-]+(\s+[a-z][a-z0-9_-]*)?)*|env|[A-Za-z_][A-Za-z0-9_]*=\S*)\s+)*(/usr)?(/bin/)?(ba|z|k|da)?sh\b`)
 
 // heredocMode says what a heredoc's body is: "doc" (printed or discarded),
 // "shell" (run), or "write" (written to target).
@@ -262,6 +335,13 @@ func normaliseCommand(seg string) (shellLine, bool) {
 		}
 		if pipeToShell.MatchString(seg) {
 			return shellLine{text: text, kind: "run"}, true
+		}
+		for _, w := range words {
+			if w.op && w.text == "|" {
+				// Fed to a command (chpasswd, passwd --stdin, …): the whole
+				// command is what runs.
+				return shellLine{text: seg, kind: "run"}, true
+			}
 		}
 		return shellLine{}, false // prints only
 	case "sed":

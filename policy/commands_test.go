@@ -72,7 +72,7 @@ func TestExtractCommandsPaths(t *testing.T) {
 	if got.Len() != 2 {
 		t.Fatalf("got %v", got)
 	}
-	want := `{"kind": "run", "line": 1, "lower": "setenforce 0", "path": ["phases", 0, "steps", 1, "inputs", "commands", 1], "target": "", "text": "setenforce 0"}`
+	want := `{"kind": "run", "lang": "bash", "line": 1, "lower": "setenforce 0", "path": ["phases", 0, "steps", 1, "inputs", "commands", 1], "target": "", "text": "setenforce 0"}`
 	if s := got.Elem(1).String(); s != want {
 		t.Errorf("got  %s\nwant %s", s, want)
 	}

@@ -34,6 +34,7 @@ var (
 	keyLower       = ast.StringTerm("lower")
 	keyTarget      = ast.StringTerm("target")
 	keyLine        = ast.StringTerm("line")
+	keyLang        = ast.StringTerm("lang")
 	keyPath        = ast.StringTerm("path")
 	keyValue       = ast.StringTerm("value")
 	keyPhases      = ast.StringTerm("phases")

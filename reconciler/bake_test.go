@@ -14,7 +14,7 @@ import (
 )
 
 // lifecycle is every state of a bake that succeeds, each reported once.
-var lifecycle = []string{"PENDING", "BUILDING", "TESTING", "DISTRIBUTING", "AVAILABLE"}
+var lifecycle = []string{"PENDING", "CREATING", "BUILDING", "TESTING", "DISTRIBUTING", "INTEGRATING", "AVAILABLE"}
 
 // baked is an environment holding the small generated repository, ready
 // to bake, with the ARNs of its pipelines by name.
@@ -169,7 +169,7 @@ func TestBakeLifecycle(t *testing.T) {
 		t.Errorf("history %v", states)
 	}
 	d := ibtest.DefaultStateDurations
-	if total := d.Pending + d.Building + d.Testing + d.Distributing; end.Elapsed() != total {
+	if total := d.Pending + d.Creating + d.Building + d.Testing + d.Distributing + d.Integrating; end.Elapsed() != total {
 		t.Errorf("elapsed %s, want %s", end.Elapsed(), total)
 	}
 	if !strings.HasPrefix(end.LogURI, "s3://golden-ami-build-logs/infra-00/") {
@@ -269,7 +269,7 @@ func TestBakeFailsThenRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	until(t, h, tr, func() bool { return false })
-	want := []string{"PENDING", "BUILDING", "TESTING", "FAILED"}
+	want := []string{"PENDING", "CREATING", "BUILDING", "TESTING", "FAILED"}
 	if got := rep.states(); !slices.Equal(got, want) {
 		t.Fatalf("reported %v, want %v", got, want)
 	}
@@ -323,7 +323,7 @@ func TestBakeCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	until(t, h, tr, func() bool { return false })
-	want := []string{"PENDING", "BUILDING", "CANCELLED"}
+	want := []string{"PENDING", "CREATING", "BUILDING", "CANCELLED"}
 	if got := rep.states(); !slices.Equal(got, want) {
 		t.Fatalf("reported %v, want %v", got, want)
 	}
@@ -368,13 +368,13 @@ func TestTrackerBackoff(t *testing.T) {
 		now = now.Add(30 * time.Second)
 	}
 	// PENDING seen at 0 (reported, unchanged since the start), then
-	// doubling to the 4 minute cap; BUILDING seen at 14, polled a minute
+	// doubling to the 4 minute cap; CREATING seen at 14, polled a minute
 	// later, then doubling again.
 	want := []time.Duration{0, 2 * time.Minute, 6 * time.Minute, 10 * time.Minute, 14 * time.Minute, 15 * time.Minute, 17 * time.Minute}
 	if !slices.Equal(polled, want) {
 		t.Errorf("polled at %v, want %v", polled, want)
 	}
-	if got := rep.states(); !slices.Equal(got, []string{"PENDING", "BUILDING"}) {
+	if got := rep.states(); !slices.Equal(got, []string{"PENDING", "CREATING"}) {
 		t.Errorf("reported %v", got)
 	}
 }
@@ -441,7 +441,7 @@ func TestBakeSSMOutage(t *testing.T) {
 	until(t, h, tr, func() bool { return stored(t, store, b.ID).State == "DISTRIBUTING" })
 	// More failures than the client's 8 attempts.
 	h.srv.Inject(ibtest.Fault{Operation: "SSM.PutParameter", Kind: ibtest.ServerError, Times: 8})
-	h.srv.Advance(ibtest.DefaultStateDurations.Distributing)
+	h.srv.Advance(ibtest.DefaultStateDurations.Distributing + ibtest.DefaultStateDurations.Integrating)
 	if _, err := tr.Tick(ctx); err == nil || !strings.Contains(err.Error(), ssmPrefix) {
 		t.Fatalf("tick with SSM down: %v", err)
 	}
@@ -449,7 +449,9 @@ func TestBakeSSMOutage(t *testing.T) {
 		t.Fatalf("after the outage: %s done=%v, reported %v", got.State, got.Done, rep.states())
 	}
 	until(t, h, tr, func() bool { return false })
-	if got := rep.states(); !slices.Equal(got, lifecycle) {
+	// The clock jumped past INTEGRATING to reach AVAILABLE above.
+	skipped := slices.DeleteFunc(slices.Clone(lifecycle), func(s string) bool { return s == "INTEGRATING" })
+	if got := rep.states(); !slices.Equal(got, skipped) {
 		t.Errorf("reported %v", got)
 	}
 	if _, ok := h.srv.Parameter(ssmPrefix + "/pipeline-000/us-west-2"); !ok {

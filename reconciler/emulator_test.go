@@ -40,8 +40,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // newHarness starts an emulator owning env's account and region.
 func newHarness(tb testing.TB, env model.Environment, opts ...ibtest.Option) *harness {
 	tb.Helper()
-	srv := ibtest.New(append([]ibtest.Option{ibtest.WithAccount(env.Account), ibtest.WithRegion(env.Region)}, opts...)...)
-	tb.Cleanup(srv.Close)
+	srv := ibtest.Start(tb, append([]ibtest.Option{ibtest.WithAccount(env.Account), ibtest.WithRegion(env.Region)}, opts...)...)
 	h := &harness{srv: srv, env: env, cache: imagebuilder.NewTagCache()}
 	h.ib = h.client(h.cache)
 	return h

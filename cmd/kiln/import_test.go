@@ -131,8 +131,7 @@ func checkClean(t *testing.T, dir string) *check.Result {
 }
 
 func TestImport(t *testing.T) {
-	srv := ibtest.New()
-	t.Cleanup(srv.Close)
+	srv := ibtest.Start(t)
 	noAWS(t)
 	t.Setenv("AWS_ENDPOINT_URL", srv.URL())
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAKILNTESTBASEKEY1")

@@ -46,8 +46,7 @@ func noAWS(t *testing.T) {
 // endpoint override, and the staging role assumed through the emulator's
 // STS.
 func TestCheckPlanEmulator(t *testing.T) {
-	ib := ibtest.New(ibtest.WithAccount("111111111111"))
-	t.Cleanup(ib.Close)
+	ib := ibtest.Start(t, ibtest.WithAccount("111111111111"))
 	noAWS(t)
 	t.Setenv("AWS_ENDPOINT_URL", ib.URL())
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAKILNTESTBASEKEY1")

@@ -12,6 +12,8 @@ func newPolicyCmd() *cobra.Command {
 	}
 	cmd.AddCommand(
 		newPolicyTestCmd(),
+		newPolicyDocCmd(),
+		newPolicyCoverageCmd(),
 	)
 	return cmd
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/kiln-gitops/kiln/queue"
 	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/server"
-	"github.com/kiln-gitops/kiln/webhook"
 )
 
 func newServeCmd() *cobra.Command {
@@ -125,12 +124,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		wg.Go(func() { drift.Run(trackCtx, cfg.DriftInterval) })
 	}
 
-	var handlers []webhook.EventHandler
-	for _, h := range job.Handlers(deps) {
-		handlers = append(handlers, h)
-	}
 	return srv.Serve(ctx, server.ServeOptions{
-		Handlers:    handlers,
+		Handlers:    job.Handlers(deps),
 		GitHubReady: clients.Reachable,
 	})
 }

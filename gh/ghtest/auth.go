@@ -117,38 +117,90 @@ type rateState struct {
 	reset            time.Time
 }
 
-// ExhaustRateLimit empties the primary quota until reset.
+// Callers with their own primary quota: the app (JWT) and the
+// installation (its tokens), as GitHub counts them.
+const (
+	callerApp          = "app"
+	callerInstallation = "installation"
+)
+
+// callerOf tells whose quota a request spends from its credentials.
+func callerOf(r *http.Request) string {
+	scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if strings.EqualFold(scheme, "Bearer") && strings.Count(cred, ".") == 2 {
+		return callerApp
+	}
+	return callerInstallation
+}
+
+// rateOf returns caller's quota, renewed once its reset has passed. Call
+// with s.mu held.
+func (s *Server) rateOf(caller string) *rateState {
+	now := s.now()
+	rs := s.rate[caller]
+	if rs == nil {
+		rs = &rateState{limit: s.rateLimit, remaining: s.rateLimit, reset: now.Add(time.Hour)}
+		s.rate[caller] = rs
+	}
+	if now.After(rs.reset) {
+		rs.remaining, rs.reset = rs.limit, now.Add(time.Hour)
+	}
+	return rs
+}
+
+// ExhaustRateLimit empties the installation's primary quota until reset.
 func (s *Server) ExhaustRateLimit(reset time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rate.remaining, s.rate.reset = 0, reset
+	rs := s.rateOf(callerInstallation)
+	rs.remaining, rs.reset = 0, reset
+}
+
+// ExhaustAppRateLimit empties the app's own (JWT) primary quota until reset.
+func (s *Server) ExhaustAppRateLimit(reset time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.rateOf(callerApp)
+	rs.remaining, rs.reset = 0, reset
+}
+
+// RevokeTokens revokes every installation token, as an installation's
+// suspension or token rotation does: requests with them get 401 and a new
+// token must be minted.
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tokens)
 }
 
 // spendRateLimit sets the x-ratelimit headers GitHub sends on every response
-// and refuses the request once the quota is spent.
+// and refuses the request once the caller's quota is spent.
 func (s *Server) spendRateLimit(c *call) bool {
+	caller := callerOf(c.r)
 	s.mu.Lock()
-	now := s.now()
-	if now.After(s.rate.reset) {
-		s.rate.remaining, s.rate.reset = s.rate.limit, now.Add(time.Hour)
-	}
-	exhausted := s.rate.remaining <= 0
+	rs := s.rateOf(caller)
+	exhausted := rs.remaining <= 0
 	if !exhausted && c.op.ID != "rate-limit/get" {
-		s.rate.remaining--
+		rs.remaining--
 	}
 	s.mu.Unlock()
-	s.rateHeaders(c.w.Header())
+	s.rateHeaders(c.w.Header(), caller)
 	if exhausted {
-		c.fail(http.StatusForbidden, "API rate limit exceeded for installation ID "+strconv.FormatInt(s.InstallationID, 10)+".")
+		msg := "API rate limit exceeded for installation ID " + strconv.FormatInt(s.InstallationID, 10) + "."
+		if caller == callerApp {
+			msg = "API rate limit exceeded for app ID " + strconv.FormatInt(s.AppID, 10) + "."
+		}
+		c.fail(http.StatusForbidden, msg)
 		return false
 	}
 	return true
 }
 
-// rateHeaders sets the x-ratelimit headers GitHub sends on every response.
-func (s *Server) rateHeaders(h http.Header) {
+// rateHeaders sets the x-ratelimit headers GitHub sends on every response,
+// with the figures of the caller's quota.
+func (s *Server) rateHeaders(h http.Header, caller string) {
 	s.mu.Lock()
-	rs := s.rate
+	rs := *s.rateOf(caller)
 	s.mu.Unlock()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(rs.limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(rs.remaining))
@@ -159,7 +211,7 @@ func (s *Server) rateHeaders(h http.Header) {
 
 func (s *Server) getRateLimit(c *call) {
 	s.mu.Lock()
-	rs := s.rate
+	rs := *s.rateOf(callerOf(c.r))
 	s.mu.Unlock()
 	core := map[string]any{"limit": rs.limit, "remaining": rs.remaining, "used": rs.limit - rs.remaining, "reset": rs.reset.Unix()}
 	c.json(http.StatusOK, map[string]any{"resources": map[string]any{"core": core}, "rate": core})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,7 +71,7 @@ func (s *Server) Reactions(repo string, commentID int64) []Reaction {
 
 func userJSON(login string) map[string]any {
 	typ := "User"
-	if login == BotLogin {
+	if strings.HasSuffix(login, "[bot]") {
 		typ = "Bot"
 	}
 	return map[string]any{"login": login, "id": len(login), "node_id": "U_" + login, "type": typ, "site_admin": false}

@@ -19,13 +19,27 @@ type Fault struct {
 	Status int
 	// RetryAfter is sent as the Retry-After header when non-zero.
 	RetryAfter time.Duration
-	// Times is how many requests fail; zero means once.
+	// Times is how many requests fail; zero means once (with Every: all).
 	Times int
+	// Every > 0 fails one in Every matching requests (the Every-th, the
+	// 2×Every-th, …), for a steady share of lost answers.
+	Every int
+	// AfterWrite lets the request take effect before it fails: GitHub did
+	// the write and the answer was lost.
+	AfterWrite bool
+	// Drop closes the connection without an answer instead of sending
+	// Status.
+	Drop bool
+
+	seen int
 }
 
 // Inject adds a fault. Faults are applied in the order injected.
 func (s *Server) Inject(f Fault) {
-	if f.Times <= 0 {
+	switch {
+	case f.Times <= 0 && f.Every > 0:
+		f.Times = -1 // for as long as the test runs
+	case f.Times <= 0:
 		f.Times = 1
 	}
 	s.mu.Lock()
@@ -48,16 +62,48 @@ func (s *Server) takeFault(method, urlPath, op string) *Fault {
 				continue
 			}
 		}
-		f.Times--
-		if f.Times <= 0 {
-			s.faults = append(s.faults[:i], s.faults[i+1:]...)
+		if f.Every > 0 {
+			f.seen++
+			if f.seen%f.Every != 0 {
+				continue
+			}
 		}
-		return f
+		if f.Times > 0 {
+			f.Times--
+			if f.Times == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+		}
+		cp := *f
+		return &cp
 	}
 	return nil
 }
 
+// LostAnswers counts the requests that took effect but whose answer the
+// emulator withheld.
+func (s *Server) LostAnswers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost
+}
+
 func (s *Server) writeFault(c *call, f *Fault) {
+	if f.AfterWrite {
+		s.mu.Lock()
+		s.lost++
+		s.mu.Unlock()
+	}
+	if f.Drop {
+		c.status = 0
+		if hj, ok := c.w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // net/http drops the connection
+	}
 	if f.RetryAfter > 0 {
 		secs := int((f.RetryAfter + time.Second - 1) / time.Second)
 		c.w.Header().Set("Retry-After", strconv.Itoa(secs))

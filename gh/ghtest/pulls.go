@@ -283,3 +283,26 @@ func (s *Server) getPermission(c *call) {
 	}
 	c.json(http.StatusOK, map[string]any{"permission": perm, "role_name": role, "user": userJSON(user)})
 }
+
+func (s *Server) listReviewComments(c *call) {
+	pr := s.findPull(c)
+	if pr == nil {
+		c.fail(http.StatusNotFound, "Not Found")
+		return
+	}
+	s.mu.Lock()
+	var items []any
+	for _, rc := range s.reviews {
+		if rc.Repo == c.repo() && rc.Pull == pr.Number {
+			item := s.reviewCommentJSON(rc)
+			item["pull_request_review_id"] = nil
+			item["pull_request_url"] = s.URL + "/repos/" + rc.Repo + "/pulls/" + strconv.Itoa(rc.Pull)
+			item["author_association"] = "NONE"
+			item["_links"] = map[string]any{"self": map[string]any{"href": item["url"]}, "html": map[string]any{"href": item["html_url"]}, "pull_request": map[string]any{"href": item["pull_request_url"]}}
+			items = append(items, item)
+		}
+	}
+	s.mu.Unlock()
+	page, perPage := pageParams(c)
+	c.json(http.StatusOK, paginate(c, items, page, perPage))
+}

@@ -45,8 +45,10 @@ type Server struct {
 	nextID    int64
 	tokens    map[string]time.Time // installation token -> expiry
 	faults    []*Fault
+	lost      int // answers withheld after the write
 	requests  []Request
-	rate      rateState
+	rate      map[string]*rateState // per caller: "app" or "installation"
+	rateLimit int
 	checkRuns []*CheckRun
 	comments  []*Comment
 	reactions []*Reaction
@@ -75,7 +77,7 @@ func WithAppKey(pemBytes []byte) Option {
 
 // WithRateLimit sets the primary rate limit quota (default 5000).
 func WithRateLimit(limit int) Option {
-	return func(s *Server) { s.rate.limit, s.rate.remaining = limit, limit }
+	return func(s *Server) { s.rateLimit = limit }
 }
 
 // New starts an emulator on loopback.
@@ -97,7 +99,8 @@ func New(t testing.TB, opts ...Option) *Server {
 		perms:          map[string]string{},
 		unpacked:       map[string]bool{},
 		gitDir:         t.TempDir(),
-		rate:           rateState{limit: 5000, remaining: 5000},
+		rate:           map[string]*rateState{},
+		rateLimit:      5000,
 	}
 	for _, o := range opts {
 		o(s)
@@ -110,7 +113,6 @@ func New(t testing.TB, opts ...Option) *Server {
 		s.key = key
 		s.keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	}
-	s.rate.reset = s.now().Add(time.Hour)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -245,10 +247,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Operation: opID, Status: c.status, Body: body})
 	}()
 
-	s.rateHeaders(w.Header())
-	if f := s.takeFault(r.Method, r.URL.Path, opID); f != nil {
+	s.rateHeaders(w.Header(), callerOf(r))
+	f := s.takeFault(r.Method, r.URL.Path, opID)
+	if f != nil && !f.AfterWrite {
 		s.writeFault(c, f)
 		return
+	}
+	if f != nil {
+		// The request is handled as usual; only its answer is lost.
+		real := c.w
+		c.w = httptest.NewRecorder()
+		defer func() {
+			c.w = real
+			s.writeFault(c, f)
+		}()
 	}
 	if op == nil {
 		if known {
@@ -310,6 +322,7 @@ func handler(operationID string) func(*Server, *call) {
 		"reactions/create-for-issue-comment":      (*Server).createReaction,
 		"pulls/get":                               (*Server).getPull,
 		"pulls/list-files":                        (*Server).listPullFiles,
+		"pulls/list-review-comments":              (*Server).listReviewComments,
 		"pulls/create-review-comment":             (*Server).createReviewComment,
 		"pulls/create-review":                     (*Server).createReview,
 		"repos/get-collaborator-permission-level": (*Server).getPermission,

@@ -14,6 +14,14 @@ const (
 	// their TESTING state. Operation is ignored unless it names a pipeline
 	// ARN, in which case only that pipeline's images fail.
 	FailBuildInTesting
+	// DropConnection closes the connection before the request takes effect.
+	DropConnection
+	// ServerErrorAfterWrite lets the request take effect, then answers 500
+	// ServiceException: the caller cannot tell that it succeeded.
+	ServerErrorAfterWrite
+	// DropConnectionAfterWrite lets the request take effect, then closes
+	// the connection without an answer.
+	DropConnectionAfterWrite
 )
 
 // Fault is injected into the next Times matching requests (1 when Times is
@@ -22,6 +30,24 @@ type Fault struct {
 	Operation string
 	Kind      FaultKind
 	Times     int
+}
+
+type faultPhase int
+
+const (
+	phaseBefore faultPhase = iota
+	phaseAfter
+	phaseBuild
+)
+
+func (k FaultKind) phase() faultPhase {
+	switch k {
+	case FailBuildInTesting:
+		return phaseBuild
+	case ServerErrorAfterWrite, DropConnectionAfterWrite:
+		return phaseAfter
+	}
+	return phaseBefore
 }
 
 // Inject queues a fault.
@@ -34,30 +60,34 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
-// takeFault consumes and returns the first request fault matching op, or
-// for build (true) the first FailBuildInTesting fault for pipeline op.
-func (s *Server) takeFault(op string, build bool) *apiError {
+// takeFault consumes and returns the first fault of phase matching op (for
+// phaseBuild, op is the pipeline ARN).
+func (s *Server) takeFault(op string, phase faultPhase) *Fault {
 	for i, f := range s.faults {
-		if (f.Kind == FailBuildInTesting) != build {
+		if f.Kind.phase() != phase {
 			continue
 		}
-		if f.Operation != "" && f.Operation != op && !(build && f.Operation == "StartImagePipelineExecution") {
+		if f.Operation != "" && f.Operation != op && !(phase == phaseBuild && f.Operation == "StartImagePipelineExecution") {
 			continue
 		}
 		f.Times--
 		if f.Times == 0 {
 			s.faults = append(s.faults[:i], s.faults[i+1:]...)
 		}
-		switch f.Kind {
-		case Throttle:
-			return errf("ThrottlingException", 400, "Rate exceeded")
-		case TooManyRequests:
-			return errf("TooManyRequestsException", 429, "Too many requests")
-		case ServerError:
-			return errf("ServiceException", 500, "internal failure (injected)")
-		default:
-			return errf("", 0, "build fails in testing (injected)")
-		}
+		return f
 	}
 	return nil
+}
+
+// err is the answer a request fault gives.
+func (f *Fault) err() *apiError {
+	switch f.Kind {
+	case Throttle:
+		return errf("ThrottlingException", 400, "Rate exceeded")
+	case TooManyRequests:
+		return errf("TooManyRequestsException", 429, "Too many requests")
+	case ServerError, ServerErrorAfterWrite:
+		return errf("ServiceException", 500, "internal failure (injected)")
+	}
+	return errf("ServiceException", 500, "connection dropped (injected)")
 }

@@ -2,6 +2,7 @@ package ibtest
 
 import (
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,10 +16,12 @@ func FuzzRequests(f *testing.F) {
 	f.Add(3, `{"maxResults":0.5,"nextToken":"b2ZmOjk5OTk"}`)
 	f.Add(4, `{"filters":[{"name":"name","values":[1,null]}],"tags":{"k":1}}`)
 	f.Add(5, `[]`)
-	keys := make([]string, 0, len(routes))
-	for k := range routes {
-		keys = append(keys, k)
+	keys := make([]string, 0, len(handlers))
+	for op := range handlers {
+		h := ibModel().Operations[op].HTTP
+		keys = append(keys, h.Method+" "+h.RequestURI)
 	}
+	slices.Sort(keys)
 	f.Fuzz(func(t *testing.T, which int, body string) {
 		s := New()
 		defer s.Close()
@@ -42,18 +45,18 @@ func FuzzRequests(f *testing.F) {
 	})
 }
 
-const seedComponent = `{"name":"a-b","semanticVersion":"1.0.0","platform":"Linux","data":"schemaVersion: 1.0\nphases: [{name: build, steps: [{name: a, action: Reboot}]}]"}`
+const seedComponent = `{"clientToken":"seed","name":"a-b","semanticVersion":"1.0.0","platform":"Linux","data":"schemaVersion: 1.0\nphases: [{name: build, steps: [{name: a, action: Reboot}]}]"}`
 
 func send(t *testing.T, s *Server, key, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	method, path, _ := strings.Cut(key, " ")
-	if path == "/tags" {
+	if path == "/tags/{resourceArn}" {
 		path = "/tags/arn%3Aaws%3Aimagebuilder%3Aus-east-1%3A123456789012%3Acomponent%2Fa-b%2F1.0.0%2F1"
 	}
 	req := httptest.NewRequest(method, path+"?componentBuildVersionArn=x&imageBuildVersionArn=y", strings.NewReader(body))
 	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/imagebuilder/aws4_request")
 	rec := httptest.NewRecorder()
-	s.serveHTTP(rec, req)
+	s.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -75,7 +78,7 @@ func TestUnsignedAndUnknownRequests(t *testing.T) {
 			req.Header.Set("Authorization", tc.auth)
 		}
 		rec := httptest.NewRecorder()
-		s.serveHTTP(rec, req)
+		s.ServeHTTP(rec, req)
 		if rec.Code != tc.status || rec.Header().Get("X-Amzn-Errortype") != tc.code {
 			t.Errorf("%s %s: %d %q, want %d %q", tc.method, tc.path, rec.Code, rec.Header().Get("X-Amzn-Errortype"), tc.status, tc.code)
 		}

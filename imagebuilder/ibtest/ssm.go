@@ -5,12 +5,16 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+
+	"github.com/kiln-gitops/kiln/imagebuilder/ibtest/apimodel"
+	awsmodels "github.com/kiln-gitops/kiln/testdata/aws"
 )
 
 // parameter is one SSM parameter.
 type parameter struct {
-	name, typ, value string
-	version          int64
+	name, typ, value, dataType string
+	version                    int64
 }
 
 // Parameter returns an SSM parameter's value as the emulator holds it.
@@ -24,22 +28,22 @@ func (s *Server) Parameter(name string) (string, bool) {
 	return p.value, true
 }
 
-// serveSSM speaks the AWS JSON 1.1 protocol of the two SSM calls kiln makes.
+var ssmModel = sync.OnceValue(func() *apimodel.Model { return apimodel.MustLoad(awsmodels.FS, awsmodels.SSM) })
+
+// serveSSM speaks the AWS JSON 1.1 protocol of the SSM parameter calls,
+// each request checked against the SSM model (ValidationException, as SSM
+// answers constraint violations).
 func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, target string) {
-	op, ok := strings.CutPrefix(target, "AmazonSSM.")
+	m := ssmModel()
+	op, ok := strings.CutPrefix(target, m.Metadata.TargetPrefix+".")
 	if !ok || r.Method != http.MethodPost {
 		writeSSMError(w, errf("UnknownOperationException", 400, "unknown target %q", target))
 		return
 	}
-	var body struct {
-		Name      string
-		Value     string
-		Type      string
-		Overwrite *bool
-	}
+	in := map[string]any{}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err == nil {
-		err = json.Unmarshal(raw, &body)
+		err = json.Unmarshal(raw, &in)
 	}
 	if err != nil {
 		writeSSMError(w, errf("SerializationException", 400, "request body is not JSON"))
@@ -48,44 +52,68 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, target string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls["SSM."+op]++
-	if f := s.takeFault("SSM."+op, false); f != nil {
-		writeSSMError(w, f)
+	if f := s.takeFault("SSM."+op, phaseBefore); f != nil {
+		writeSSMError(w, f.err())
 		return
 	}
+	spec, known := m.Operations[op]
+	if !known {
+		writeSSMError(w, errf("UnknownOperationException", 400, "operation %s is not emulated", op))
+		return
+	}
+	if vs := m.Validate(spec.Input.Shape, in); len(vs) > 0 {
+		s.record("SSM."+op, false, vs)
+		writeSSMError(w, errf("ValidationException", 400, "%s", apimodel.Message(vs)))
+		return
+	}
+	out, aerr := s.ssmCall(op, in)
+	if aerr != nil {
+		writeSSMError(w, aerr)
+		return
+	}
+	if vs := m.Validate(spec.Output.Shape, out); len(vs) > 0 {
+		s.record("SSM."+op, true, vs)
+	}
+	writeSSM(w, out)
+}
+
+func (s *Server) ssmCall(op string, in map[string]any) (map[string]any, *apiError) {
 	switch op {
 	case "PutParameter":
-		if body.Name == "" || body.Value == "" {
-			writeSSMError(w, errf("ValidationException", 400, "Name and Value are required"))
-			return
-		}
-		p, exists := s.params[body.Name]
-		if exists && (body.Overwrite == nil || !*body.Overwrite) {
-			writeSSMError(w, errf("ParameterAlreadyExists", 400, "the parameter already exists; set Overwrite to replace it"))
-			return
+		name := str(in, "Name")
+		p, exists := s.params[name]
+		if overwrite, _ := in["Overwrite"].(bool); exists && !overwrite {
+			return nil, errf("ParameterAlreadyExists", 400, "the parameter already exists; set Overwrite to replace it")
 		}
 		if !exists {
-			p = &parameter{name: body.Name}
-			s.params[body.Name] = p
+			p = &parameter{name: name, typ: "String", dataType: "text"}
+			s.params[name] = p
 		}
-		p.value, p.version = body.Value, p.version+1
-		p.typ = body.Type
-		if p.typ == "" {
-			p.typ = "String"
+		p.value, p.version = str(in, "Value"), p.version+1
+		if t := str(in, "Type"); t != "" {
+			p.typ = t
 		}
-		writeSSM(w, map[string]any{"Version": p.version, "Tier": "Standard"})
+		if d := str(in, "DataType"); d != "" {
+			p.dataType = d
+		}
+		return map[string]any{"Version": float64(p.version), "Tier": "Standard"}, nil
 	case "GetParameter":
-		p, exists := s.params[body.Name]
+		p, exists := s.params[str(in, "Name")]
 		if !exists {
-			writeSSMError(w, errf("ParameterNotFound", 400, "parameter %s not found", body.Name))
-			return
+			return nil, errf("ParameterNotFound", 400, "parameter %s not found", str(in, "Name"))
 		}
-		writeSSM(w, map[string]any{"Parameter": map[string]any{
-			"Name": p.name, "Type": p.typ, "Value": p.value, "Version": p.version,
+		return map[string]any{"Parameter": map[string]any{
+			"Name": p.name, "Type": p.typ, "Value": p.value, "Version": float64(p.version), "DataType": p.dataType,
 			"ARN": "arn:aws:ssm:" + s.region + ":" + s.account + ":parameter/" + strings.TrimPrefix(p.name, "/"),
-		}})
-	default:
-		writeSSMError(w, errf("UnknownOperationException", 400, "operation %s is not emulated", op))
+		}}, nil
+	case "DeleteParameter":
+		if _, exists := s.params[str(in, "Name")]; !exists {
+			return nil, errf("ParameterNotFound", 400, "parameter %s not found", str(in, "Name"))
+		}
+		delete(s.params, str(in, "Name"))
+		return map[string]any{}, nil
 	}
+	return nil, errf("UnknownOperationException", 400, "operation %s is not emulated", op)
 }
 
 func writeSSM(w http.ResponseWriter, v any) {

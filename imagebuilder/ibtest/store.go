@@ -4,13 +4,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/kiln-gitops/kiln/model"
 )
 
 // Resource type segments of Image Builder ARNs.
@@ -22,9 +19,12 @@ const (
 	typeDist            = "distribution-configuration"
 	typePipeline        = "image-pipeline"
 	typeImage           = "image"
+	typeLifecyclePolicy = "lifecycle-policy"
+	// Workflows carry their type in the ARN: workflow/build/<name>/….
+	typeWorkflow = "workflow"
 )
 
-// resource is any of the six kinds. fields holds the request's members as
+// resource is any of the eight kinds. fields holds the request's members as
 // the client sent them (minus bookkeeping such as clientToken), which is
 // what Get answers with, so the SDK's shapes round-trip without the
 // emulator restating every field.
@@ -38,12 +38,15 @@ type resource struct {
 	componentType string
 }
 
+// listed says whether a List call shows r yet (WithListLag).
+func (s *Server) listed(r *resource) bool {
+	return s.listLag == 0 || !s.now().Before(r.created.Add(s.listLag))
+}
+
 type tokenEntry struct {
 	params string
 	out    map[string]any
 }
-
-var namePattern = regexp.MustCompile(`^[-_A-Za-z0-9][-_A-Za-z0-9 ]{1,126}[-_A-Za-z0-9]$`)
 
 // arnName is how the service writes a name into an ARN.
 func arnName(name string) string {
@@ -72,6 +75,10 @@ func parseArn(a string) (parsedArn, bool) {
 		return parsedArn{}, false
 	}
 	p := strings.Split(f[5], "/")
+	if p[0] == typeWorkflow && len(p) > 1 {
+		// workflow/<build|test|distribution>/<name>/<version>/<build>
+		p = append([]string{p[0] + "/" + p[1]}, p[2:]...)
+	}
 	if len(p) < 2 || len(p) > 4 {
 		return parsedArn{}, false
 	}
@@ -92,6 +99,9 @@ func str(m map[string]any, k string) string {
 
 func (s *Server) stamp(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
+// epoch is a timestamp member as REST-JSON carries it (seconds).
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
 // withoutKeys copies m without the given keys.
 func withoutKeys(m map[string]any, keys ...string) map[string]any {
 	out := make(map[string]any, len(m))
@@ -107,7 +117,7 @@ func withoutKeys(m map[string]any, keys ...string) map[string]any {
 // with the same parameters returns the first result; with other
 // parameters it is an IdempotentParameterMismatchException. Failures are
 // not remembered, so a retry after a fixed cause can succeed.
-func (s *Server) idempotent(op string, body map[string]any, create func() (map[string]any, error)) (any, error) {
+func (s *Server) idempotent(op string, body map[string]any, create func() (map[string]any, error)) (map[string]any, error) {
 	token := str(body, "clientToken")
 	canon, _ := json.Marshal(withoutKeys(body, "clientToken"))
 	key := op + "\x00" + token
@@ -124,26 +134,22 @@ func (s *Server) idempotent(op string, body map[string]any, create func() (map[s
 	if err != nil {
 		return nil, err
 	}
-	out["requestId"] = "req-" + strconv.Itoa(len(s.tokens)+1)
 	if token != "" {
-		out["clientToken"] = token
+		if _, answers := ibModel().Shapes[ibModel().Operations[op].Output.Shape].Members["clientToken"]; answers {
+			out["clientToken"] = token
+		}
 		s.tokens[key] = tokenEntry{params: string(canon), out: out}
 	}
 	return out, nil
 }
 
-// tagsOf reads and checks the tags member.
+// tagsOf reads the tags member (the model bounds count, key and value);
+// the aws: prefix is reserved for AWS's own tags.
 func tagsOf(body map[string]any) (map[string]string, error) {
 	raw, _ := body["tags"].(map[string]any)
-	if len(raw) > 50 {
-		return nil, invalid("at most 50 tags, got %d", len(raw))
-	}
 	out := make(map[string]string, len(raw))
 	for k, v := range raw {
-		sv, ok := v.(string)
-		if !ok {
-			return nil, invalid("tag %q: value must be a string", k)
-		}
+		sv, _ := v.(string)
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return nil, invalid("tag %q: the aws: prefix is reserved", k)
 		}
@@ -157,7 +163,7 @@ func (s *Server) add(r *resource) error {
 	if _, ok := s.resources[r.arn]; ok {
 		return errf("ResourceAlreadyExistsException", 400, "the resource %s already exists", r.arn)
 	}
-	r.created, r.updated = s.now, s.now
+	r.created, r.updated = s.now(), s.now()
 	s.resources[r.arn] = r
 	clear(s.order)
 	return nil
@@ -186,16 +192,16 @@ func (s *Server) inUse(a string) error {
 	return nil
 }
 
-func (s *Server) remove(typ string, a string) (map[string]any, error) {
+func (s *Server) remove(typ string, a string) error {
 	if _, err := s.lookup(typ, a); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.inUse(a); err != nil {
-		return nil, err
+		return err
 	}
 	delete(s.resources, a)
 	clear(s.order)
-	return map[string]any{"requestId": "req-delete"}, nil
+	return nil
 }
 
 // sorted lists resources of typ (all when empty) by ARN, which is the
@@ -228,14 +234,13 @@ func (s *Server) withPrefix(typ, prefix string) []*resource {
 	return all[i:j]
 }
 
-// page cuts one page out of n items per maxResults and nextToken.
+// page cuts one page out of n items per maxResults (1–25 by the model)
+// and nextToken. A WithMaxResults cap below 25 shortens pages, as the
+// service may: callers must follow nextToken.
 func (s *Server) page(body map[string]any, n int) (from, to int, next string, err error) {
 	limit := s.maxResults
 	if v, ok := body["maxResults"].(float64); ok {
-		if v < 1 || v > float64(s.maxResults) || v != float64(int(v)) {
-			return 0, 0, "", invalid("maxResults must be between 1 and %d", s.maxResults)
-		}
-		limit = int(v)
+		limit = min(int(v), s.maxResults)
 	}
 	if tok := str(body, "nextToken"); tok != "" {
 		b, derr := base64.RawURLEncoding.DecodeString(tok)
@@ -253,13 +258,13 @@ func (s *Server) page(body map[string]any, n int) (from, to int, next string, er
 }
 
 // listPage answers a List with one page of items under key.
-func (s *Server) listPage(body map[string]any, key string, items []map[string]any) (any, error) {
+func (s *Server) listPage(body map[string]any, key string, items []map[string]any) (map[string]any, error) {
 	return s.listPageOf(body, key, len(items), func(i int) map[string]any { return items[i] })
 }
 
 // listPageOf is listPage for n items built on demand, so only the page
 // returned is rendered.
-func (s *Server) listPageOf(body map[string]any, key string, n int, item func(int) map[string]any) (any, error) {
+func (s *Server) listPageOf(body map[string]any, key string, n int, item func(int) map[string]any) (map[string]any, error) {
 	from, to, next, err := s.page(body, n)
 	if err != nil {
 		return nil, err
@@ -268,7 +273,7 @@ func (s *Server) listPageOf(body map[string]any, key string, n int, item func(in
 	for i := from; i < to; i++ {
 		list = append(list, item(i))
 	}
-	out := map[string]any{key: list, "requestId": "req-list"}
+	out := map[string]any{key: list}
 	if next != "" {
 		out["nextToken"] = next
 	}
@@ -312,22 +317,22 @@ func (s *Server) resolveVersioned(typ, a string) (*resource, error) {
 	if !ok || p.typ != typ || p.version == "" {
 		return nil, invalid("%q is not a %s ARN with a version", a, typ)
 	}
-	pat, err := model.ParseVersionPattern(p.version)
+	pat, err := parseSemver(p.version, true)
 	if err != nil {
 		return nil, errf("InvalidVersionNumberException", 400, "%s: %v", a, err)
 	}
 	var best *resource
-	var bestV model.Version
+	var bestV semver
 	for _, r := range s.withPrefix(typ, s.arn(typ, p.name)+"/") {
 		rp, _ := parseArn(r.arn)
 		if p.build != "" && rp.build != p.build {
 			continue
 		}
-		v, err := model.ParseVersion(rp.version)
-		if err != nil || !pat.Match(v) {
+		v, err := parseSemver(rp.version, false)
+		if err != nil || !pat.matches(v) {
 			continue
 		}
-		if best == nil || bestV.Less(v) || (bestV == v && buildOf(r.arn) > buildOf(best.arn)) {
+		if best == nil || bestV.less(v) || (bestV == v && buildOf(r.arn) > buildOf(best.arn)) {
 			best, bestV = r, v
 		}
 	}
@@ -337,17 +342,45 @@ func (s *Server) resolveVersioned(typ, a string) (*resource, error) {
 	return best, nil
 }
 
-func (s *Server) resourceOut(r *resource, versionKey bool) map[string]any {
-	out := withoutKeys(r.fields, "semanticVersion", "dryRun", "tags")
-	out["arn"] = r.arn
-	out["name"] = r.name
-	out["owner"] = s.account
-	out["dateCreated"] = s.stamp(r.created)
-	if versionKey {
-		out["version"] = r.version
-	} else {
-		out["dateUpdated"] = s.stamp(r.updated)
+// resourceOut is what Get and List answer for r in the output shape
+// named: the members it was created (or last updated) with and the
+// service's bookkeeping, restricted to the shape's members, so that
+// request-only members (clientToken, dryRun, semanticVersion) stay out.
+func (s *Server) resourceOut(r *resource, shape string) map[string]any {
+	sh := ibModel().Shapes[shape]
+	out := map[string]any{}
+	for k, v := range r.fields {
+		if _, ok := sh.Members[k]; ok {
+			out[k] = v
+		}
 	}
-	out["tags"] = r.tags
+	s.setMember(out, shape, "arn", r.arn)
+	s.setMember(out, shape, "name", r.name)
+	s.setMember(out, shape, "owner", s.account)
+	s.setMember(out, shape, "version", r.version)
+	s.setMember(out, shape, "dateCreated", r.created)
+	s.setMember(out, shape, "dateUpdated", r.updated)
+	s.setMember(out, shape, "tags", r.tags)
 	return out
+}
+
+// setMember sets member k of out when shape has it; a time goes as the
+// member's type says (DateTime text or an epoch timestamp).
+func (s *Server) setMember(out map[string]any, shape, k string, v any) {
+	m := ibModel()
+	ref, ok := m.Shapes[shape].Members[k]
+	if !ok {
+		return
+	}
+	if t, isTime := v.(time.Time); isTime {
+		if m.Shapes[ref.Shape].Type == "timestamp" {
+			v = epoch(t)
+		} else {
+			v = s.stamp(t)
+		}
+	}
+	if str, isStr := v.(string); isStr && str == "" {
+		return
+	}
+	out[k] = v
 }

@@ -14,18 +14,40 @@ import data.kiln.lib
 # The commands that mention a rule's words, computed once per document.
 server_commands := {c | some w in ["telnet", "rsh", "ftp"]; some c in lib.mentions[w]}
 
-gpg_commands := {c | some w in ["gpg", "signature", "unauthenticated"]; some c in lib.mentions[w]}
+gpg_commands := {c | some w in ["gpg", "signature", "unauthenticated"]; some c in lib.mentions[w]; lib.sets(c)}
 
-selinux_commands := {c | some w in ["enforc", "selinux"]; some c in lib.mentions[w]}
+selinux_commands := {c | some w in ["enforc", "selinux"]; some c in lib.mentions[w]; lib.sets(c)}
 
 download_commands := {c | some w in ["curl", "wget"]; some c in lib.mentions[w]}
+
+# PowerShell runs downloads through Invoke-Expression or a script block.
+ps_execute_commands := {c | some w in ["invoke-expression", "scriptblock"]; some c in lib.mentions[w]; c.kind == "run"}
+
+tls_commands := {c | some w in ["certificate", "trustall", "sslverify", "strict-ssl", "tls_reject"]; some c in lib.mentions[w]; c.kind == "run"}
 
 # sshd_sets reports whether a command or a written line sets an sshd
 # option: both "sed -i 's/…/PermitRootLogin yes/'" (kiln keeps only the
 # replacement) and a heredoc written to sshd_config arrive here.
 sshd_sets(c, keyword, pattern) if {
 	contains(c.lower, keyword)
+	c.kind in {"run", "write"}
+	sshd_target(c)
+	lib.sets(c)
 	regex.match(pattern, c.text)
+}
+
+# sshd_target: a written line counts when it goes to sshd's configuration
+# (or to a file kiln cannot name); a command when it is not a check.
+sshd_target(c) if c.kind == "run"
+
+sshd_target(c) if {
+	c.kind == "write"
+	c.target == ""
+}
+
+sshd_target(c) if {
+	c.kind == "write"
+	contains(lower(c.target), "ssh")
 }
 
 
@@ -251,13 +273,16 @@ download_certificates contains r if {
 }
 
 # METADATA
-# title: Shell downloads verify TLS certificates
-# description: curl -k/--insecure and wget --no-check-certificate accept any certificate.
+# title: Commands verify TLS certificates
+# description: >-
+#   curl -k/--insecure, wget --no-check-certificate, git http.sslVerify false,
+#   PowerShell's -SkipCertificateCheck and a ServerCertificateValidationCallback
+#   that returns $true all accept any certificate.
 # custom:
 #   id: KILN-CMP-014
 #   severity: high
 #   controls: ["srg:SRG-OS-000423-GPOS-00187", "nist-800-53:SC-8"]
-#   remediation: Drop -k/--insecure/--no-check-certificate; install the CA certificate if it is a private one.
+#   remediation: Drop -k/--insecure/--no-check-certificate/-SkipCertificateCheck and the callback; install the CA certificate if it is a private one.
 shell_tls contains r if {
 	some c in download_commands
 	c.kind == "run"
@@ -265,11 +290,18 @@ shell_tls contains r if {
 	r := lib.command_result("downloads without verifying the TLS certificate", c)
 }
 
+shell_tls contains r if {
+	some c in tls_commands
+	regex.match(`(?i)(servercertificatevalidationcallback\s*=\s*\{[^}]*\$true|-skipcertificatecheck(\s|$|:\s*\$true)|trustallcertspolicy|\bhttp\.sslverify(\s*=\s*|\s+)['"]?(false|0)\b|git_ssl_no_verify=['"]?(1|true)|strict-ssl['"]?\s+['"]?false|node_tls_reject_unauthorized=['"]?0)`, c.text)
+	r := lib.command_result("turns off TLS certificate verification", c)
+}
+
 # METADATA
 # title: No piping downloads into a shell
 # description: >-
-#   curl … | sh runs whatever the server returns at build time, unreviewed and
-#   unverified.
+#   curl … | sh, and PowerShell's iwr … | iex or iex (New-Object
+#   Net.WebClient).DownloadString(…), run whatever the server returns at build
+#   time, unreviewed and unverified.
 # custom:
 #   id: KILN-CMP-015
 #   severity: high
@@ -278,9 +310,20 @@ shell_tls contains r if {
 pipe_to_shell contains r if {
 	some c in download_commands
 	c.kind == "run"
-	regex.match(`\b(curl|wget)\b[^|]*\|\s*(sudo\s+(-\S+\s+)*)?(ba|z|k|da)?sh\b|\b(ba|z|k|da)?sh\s+(-c\s+)?["']?[<$]\((curl|wget)\b`, c.text)
+	regex.match(pipe_to_shell_pattern, c.text)
 	r := lib.command_result("pipes a download straight into a shell", c)
 }
+
+pipe_to_shell contains r if {
+	some c in ps_execute_commands
+	regex.match(`(?i)(invoke-webrequest|invoke-restmethod|downloadstring|downloaddata|net\.webclient)[^|]*\|\s*invoke-expression|invoke-expression\b.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)|\[scriptblock\]::create\(.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)`, c.text)
+	r := lib.command_result("runs downloaded code with Invoke-Expression", c)
+}
+
+# pipe_to_shell_pattern: a download piped into a shell or interpreter (also
+# through sudo, env and variable assignments), or run as its argument or
+# process substitution.
+pipe_to_shell_pattern := `\b(curl|wget)\b[^|]*\|\s*((sudo(\s+-[A-Za-z-]+(\s+[a-z][a-z0-9_-]*)?)*|env|[A-Za-z_][A-Za-z0-9_]*=\S*)\s+)*(/usr)?(/bin/)?((ba|z|k|da)?sh|python[0-9.]*|perl|ruby|node)\b|\b(ba|z|k|da)?sh\s+(-c\s+)?["']?[<$]\((curl|wget)\b|\b(source|\.|eval)\s+["']?[<$]\((curl|wget)\b`
 
 # METADATA
 # title: S3 transfers name the expected bucket owner
@@ -313,3 +356,206 @@ msi_signed contains r if {
 	object.get(inp, "allowUnsignedInstaller", false) == true
 	r := lib.document_result("InstallMSI allows an unsigned installer", array.concat(path, ["allowUnsignedInstaller"]))
 }
+
+password_commands := {c | some w in ["passwd", "usermod", "useradd", "securestring", "net user"]; some c in lib.mentions[w]; c.kind == "run"}
+
+# plaintext_password_patterns: a literal password (not a $VARIABLE or a
+# (command) reading one) fed to chpasswd or passwd --stdin, given to
+# usermod/useradd -p, turned into a SecureString with -AsPlainText, or
+# set with net user.
+plaintext_password_patterns := {
+	"chpasswd": `(?i)\b(echo|printf)\s+(-\S+\s+)*['"]?[A-Za-z0-9_.-]+:[^$'"\s(][^'"\s]*['"]?\s*\|\s*(sudo\s+)?chpasswd\b`,
+	"passwd --stdin": `(?i)\b(echo|printf)\s+(-\S+\s+)*['"]?[^$'"\s(|][^'"\s|]*['"]?\s*\|\s*(sudo\s+)?passwd\b.*--stdin`,
+	"usermod/useradd -p": `(?i)\b(usermod|useradd)\b.*\s(-p|--password)\s+['"]?([^$\s'"(]|\$[a-z0-9]{1,2}\$)`,
+	"ConvertTo-SecureString -AsPlainText": `(?i)convertto-securestring\s+(-string\s+)?(['"])[^'"$]+['"].*-asplaintext|-asplaintext\s+(-force\s+)?(-string\s+)?['"][^'"$]+['"]`,
+	"openssl passwd": `(?i)\bopenssl\s+passwd\b(\s+-\S+)*\s+['"]?[^$\s'"(-]`,
+	"net user": `(?i)\bnet(\.exe)?\s+user\s+\S+\s+['"]?[^\s'"*$/(]`,
+}
+
+# METADATA
+# title: No passwords set in plain text
+# description: >-
+#   A password written into a command (chpasswd, passwd --stdin, usermod -p,
+#   ConvertTo-SecureString -AsPlainText, net user) is in the component, in
+#   Image Builder and in the build logs; read it at build time instead.
+# custom:
+#   id: KILN-CMP-018
+#   severity: high
+#   controls: ["srg:SRG-OS-000073-GPOS-00041", "nist-800-53:IA-5(1)(c)"]
+#   remediation: Read the password at build time (aws ssm get-parameter --with-decryption, Get-SECSecretValue) into a variable and pass the variable.
+plaintext_password contains r if {
+	some c in password_commands
+	some how, pattern in plaintext_password_patterns
+	regex.match(pattern, c.text)
+	r := lib.command_result(sprintf("sets a password in plain text (%s)", [how]), c)
+}
+
+# registry_sets reports whether a registry line (SetRegistry, Set-ItemProperty,
+# New-ItemProperty, reg add) under a key matching key_pattern sets a value
+# matching value_pattern ("name=value", case-insensitive).
+registry_sets(c, key_pattern, value_pattern) if {
+	c.kind == "registry"
+	regex.match(sprintf("(?i)%s", [key_pattern]), c.target)
+	regex.match(sprintf("(?i)\\\\%s$", [value_pattern]), c.text)
+}
+
+defender_commands := {c | some w in ["mppreference", "defender", "windefend"]; some c in lib.mentions[w]}
+
+# METADATA
+# title: Microsoft Defender stays on
+# description: >-
+#   Real-time, behaviour and script scanning must not be turned off, nor
+#   Defender removed or stopped, by Set-MpPreference, the Defender policy
+#   registry values or the service.
+# custom:
+#   id: KILN-CMP-019
+#   severity: high
+#   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:CM-6(a)"]
+#   remediation: Keep Defender enabled; add exclusions for the paths the build needs instead.
+defender_enabled contains r if {
+	some c in defender_commands
+	c.kind == "run"
+	regex.match(`(?i)set-mppreference\b.*-disable(realtimemonitoring|behaviormonitoring|ioavprotection|scriptscanning|intrusionpreventionsystem|blockatfirstseen|archivescanning)(:\s*|\s+)\$?(true|1)\b|(uninstall|remove)-windowsfeature\b.*windows-defender|stop-service\b.*\bwindefend\b|set-service\b.*\bwindefend\b.*-startuptype\s+['"]?disabled|\bsc(\.exe)?\s+(stop|config)\s+windefend\b`, c.text)
+	r := lib.command_result("turns off Microsoft Defender", c)
+}
+
+defender_enabled contains r if {
+	some c in defender_commands
+	registry_sets(c, `windows defender`, `(disableantispyware|disableantivirus|disablerealtimemonitoring|disablebehaviormonitoring|disablescriptscanning)=(1|0x0*1)`)
+	r := lib.command_result("turns off Microsoft Defender in the registry", c)
+}
+
+firewall_commands := {c | some w in ["firewall", "ufw", "nftables", "mpssvc"]; some c in lib.mentions[w]; lib.sets(c)}
+
+# METADATA
+# title: The host firewall stays on
+# description: >-
+#   firewalld, nftables or ufw on Linux and Windows Defender Firewall must not
+#   be stopped, disabled or switched off, by command or registry.
+# custom:
+#   id: KILN-CMP-020
+#   severity: high
+#   controls: ["stig-rhel8:RHEL-08-040101", "stig-rhel9:RHEL-09-251015", "srg:SRG-OS-000096-GPOS-00050", "nist-800-53:SC-7(21)"]
+#   remediation: Keep the firewall running and open only the ports the image needs.
+firewall_enabled contains r if {
+	some c in firewall_commands
+	c.kind == "run"
+	regex.match(`(?i)\bsystemctl\b.*\b(stop|disable|mask)\b.*\b(firewalld|nftables|ufw)\b|\bufw\s+disable\b|\bservice\s+(firewalld|ufw)\s+stop\b|set-netfirewallprofile\b.*-enabled(:\s*|\s+)['"]?\$?(false|0)\b|\bnetsh(\.exe)?\s+(advfirewall\s+set\s+\S+\s+state\s+off|firewall\s+set\s+opmode\s+(mode=)?disable)|(stop-service|set-service)\b.*\bmpssvc\b`, c.text)
+	not regex.match(`(?i)\bset-service\b.*-startuptype\s+['"]?(automatic|manual)`, c.text)
+	r := lib.command_result("turns off the host firewall", c)
+}
+
+firewall_enabled contains r if {
+	some c in firewall_commands
+	registry_sets(c, `windowsfirewall`, `enablefirewall=(0|0x0+)`)
+	r := lib.command_result("turns off Windows Defender Firewall in the registry", c)
+}
+
+uac_commands := {c | some w in ["enablelua", "consentpromptbehavioradmin"]; some c in lib.mentions[w]}
+
+# METADATA
+# title: User Account Control stays on
+# description: >-
+#   EnableLUA 0 turns UAC off and ConsentPromptBehaviorAdmin 0 elevates
+#   administrators without asking, so any process an administrator starts
+#   runs with full rights.
+# custom:
+#   id: KILN-CMP-021
+#   severity: high
+#   controls: ["srg:SRG-OS-000373-GPOS-00156", "nist-800-53:IA-11", "nist-800-53:AC-6(9)"]
+#   remediation: Keep EnableLUA 1 and ConsentPromptBehaviorAdmin at 2 (or the STIG's value).
+uac_enabled contains r if {
+	some c in uac_commands
+	registry_sets(c, `policies\\system`, `(enablelua|consentpromptbehavioradmin)=(0|0x0+)`)
+	r := lib.command_result("turns off User Account Control", c)
+}
+
+# METADATA
+# title: No machine-wide Unrestricted or Bypass execution policy
+# description: >-
+#   Set-ExecutionPolicy Unrestricted or Bypass for the machine (the default
+#   scope) lets every user run any script on every instance of the image; a
+#   build step that needs it can pass -ExecutionPolicy Bypass to its own
+#   process.
+# custom:
+#   id: KILN-CMP-022
+#   severity: medium
+#   controls: ["srg:SRG-OS-000370-GPOS-00155", "nist-800-53:CM-7(2)"]
+#   remediation: Use -Scope Process (or powershell -ExecutionPolicy Bypass -File …) for the build, and RemoteSigned or AllSigned for the machine.
+execution_policy contains r if {
+	some c in lib.mentions["executionpolicy"]
+	c.kind == "run"
+	regex.match(`(?i)\bset-executionpolicy\b(.*-executionpolicy)?\s+['"]?(unrestricted|bypass)\b`, c.text)
+	not regex.match(`(?i)-scope\s+['"]?(process|currentuser)\b`, c.text)
+	r := lib.command_result("sets the machine-wide PowerShell execution policy to Unrestricted or Bypass", c)
+}
+
+execution_policy contains r if {
+	some c in lib.mentions["executionpolicy"]
+	registry_sets(c, `^hklm\\.*powershell`, `executionpolicy=(unrestricted|bypass)`)
+	r := lib.command_result("sets the machine-wide PowerShell execution policy to Unrestricted or Bypass in the registry", c)
+}
+
+# sensitive_files: what must not be world-writable or readable beyond its
+# owner (and for sudoers its group) — the path pattern and whether group
+# read is allowed.
+sensitive_files := [
+	{"pattern": `^/etc/g?shadow-?$`, "what": "the password hashes", "group_read": false},
+	{"pattern": `^/etc/sudoers(\.d(/.*)?)?$`, "what": "sudo's rules", "group_read": true},
+	{"pattern": `(?i)([/\\]ssh[/\\]|^)ssh_host_[^/\\]*_key$`, "what": "an SSH host private key", "group_read": false},
+]
+
+# grants(mode, who) reports whether a chmod mode gives who ("g" or "o")
+# read ("r") or write ("w").
+grants(mode, who, perm) if {
+	regex.match(`^[0-7]{3,4}$`, mode)
+	digit := to_number(substring(mode, count(mode) - {"g": 2, "o": 1}[who], 1))
+	bits.and(digit, {"r": 4, "w": 2}[perm]) != 0
+}
+
+grants(mode, who, perm) if {
+	some clause in split(mode, ",")
+	parts := regex.find_all_string_submatch_n(`^([ugoa]*)([+=])([rwxXst]*)$`, clause, 1)
+	count(parts) == 1
+	targets := parts[0][1]
+	any_of(targets, {who, "a", ""})
+	contains(parts[0][3], perm)
+}
+
+any_of(targets, wanted) if targets in wanted
+
+any_of(targets, wanted) if {
+	some w in wanted
+	w != ""
+	contains(targets, w)
+}
+
+mode_commands := {c | some w in ["shadow", "sudoers", "ssh_host_"]; some c in lib.mentions[w]; c.kind == "mode"}
+
+# METADATA
+# title: Sensitive files keep tight permissions
+# description: >-
+#   /etc/shadow, /etc/gshadow, /etc/sudoers (and sudoers.d) and the SSH host
+#   private keys must never be world-writable or world-readable, and shadow
+#   files and host keys not group-readable, whether chmod, install -m,
+#   icacls, SetFilePermissions or CreateFile's permissions set the mode.
+# custom:
+#   id: KILN-CMP-023
+#   severity: high
+#   controls: ["cis-al2023:6.1.6", "cis-al2023:6.1.8", "cis-al2023:4.2.2", "stig-rhel8:RHEL-08-010490", "stig-rhel9:RHEL-09-232270", "stig-rhel9:RHEL-09-232065", "stig-rhel9:RHEL-09-255120", "srg:SRG-OS-000480-GPOS-00227", "nist-800-53:AC-6(1)"]
+#   remediation: "Use mode 0000 for shadow files (0640 at most), 0440 for sudoers, 0600 (0640 with group ssh_keys) for host keys."
+file_permissions contains r if {
+	some c in mode_commands
+	some f in sensitive_files
+	regex.match(f.pattern, c.target)
+	m := split(substring(c.text, 6, -1), " ")[0]
+	problems := [words |
+		some [who, perm, words] in [["o", "w", "world-writable"], ["o", "r", "world-readable"], ["g", "w", "group-writable"], ["g", "r", "group-readable"]]
+		not group_read_allowed(f, who, perm)
+		grants(m, who, perm)
+	]
+	count(problems) > 0
+	r := lib.command_result(sprintf("makes %s (%s) %s (mode %s)", [c.target, f.what, concat(", ", problems), m]), c)
+}
+
+group_read_allowed(f, "g", "r") if f.group_read

@@ -178,3 +178,80 @@ test_msi_signed_deny if {
 test_msi_signed_pass if {
 	count(component.msi_signed) == 0 with input as doc([{"name": "msi", "action": "InstallMSI", "inputs": {"path": "C:\\agent.msi"}}])
 }
+
+# ps, reg and mode build PowerShell lines, registry writes and permission
+# changes as kiln normalises them.
+ps(text) := object.union(run(text), {"lang": "powershell"})
+
+reg(key, name, value) := {"text": sprintf("%s\\%s=%s", [key, name, value]), "lower": lower(sprintf("%s\\%s=%s", [key, name, value])), "kind": "registry", "target": key, "line": 0, "path": ["phases", 0, "steps", 0, "inputs", 0, "value"]}
+
+mode(m, target) := {"text": sprintf("chmod %s %s", [m, target]), "lower": lower(sprintf("chmod %s %s", [m, target])), "kind": "mode", "target": target, "line": 0, "path": ["phases", 0, "steps", 0, "inputs", 0, "permissions"]}
+
+test_pipe_to_shell_deny_powershell if {
+	count(component.pipe_to_shell) == 1 with input as cmds([ps("Invoke-WebRequest https://x.example/i.ps1 | Invoke-Expression")])
+	count(component.pipe_to_shell) == 1 with input as cmds([run("curl -fsSL https://x.example | FOO=1 sudo -E bash -s")])
+}
+
+test_pipe_to_shell_pass_local if {
+	count(component.pipe_to_shell) == 0 with input as cmds([ps("Invoke-Expression $localCommand"), run("curl -fsSLo /tmp/i.sh https://x.example")])
+}
+
+test_shell_tls_deny_powershell if {
+	count(component.shell_tls) == 1 with input as cmds([ps("[System.Net.ServicePointManager]::ServerCertificateValidationCallback = {$true}")])
+	count(component.shell_tls) == 1 with input as cmds([run("git config --global http.sslVerify false")])
+}
+
+test_plaintext_password_deny if {
+	count(component.plaintext_password) == 1 with input as cmds([run("echo 'root:hunter2' | chpasswd")])
+	count(component.plaintext_password) == 1 with input as cmds([ps("ConvertTo-SecureString 'hunter2' -AsPlainText -Force")])
+}
+
+test_plaintext_password_pass if {
+	count(component.plaintext_password) == 0 with input as cmds([run("echo \"root:$PW\" | chpasswd"), ps("ConvertTo-SecureString $pw -AsPlainText -Force"), run("usermod -p \"$HASH\" u")])
+}
+
+test_defender_enabled_deny if {
+	count(component.defender_enabled) == 1 with input as cmds([ps("Set-MpPreference -DisableRealtimeMonitoring $true")])
+	count(component.defender_enabled) == 1 with input as cmds([reg(`HKLM\SOFTWARE\Policies\Microsoft\Windows Defender`, "DisableAntiSpyware", "1")])
+}
+
+test_defender_enabled_pass if {
+	count(component.defender_enabled) == 0 with input as cmds([ps("Set-MpPreference -DisableRealtimeMonitoring $false"), reg(`HKLM\SOFTWARE\Policies\Microsoft\Windows Defender`, "DisableAntiSpyware", "0")])
+}
+
+test_firewall_enabled_deny if {
+	count(component.firewall_enabled) == 1 with input as cmds([ps("Set-NetFirewallProfile -Enabled False")])
+	count(component.firewall_enabled) == 1 with input as cmds([run("systemctl stop firewalld")])
+	count(component.firewall_enabled) == 1 with input as cmds([reg(`HKLM\SOFTWARE\Policies\Microsoft\WindowsFirewall\DomainProfile`, "EnableFirewall", "0")])
+}
+
+test_firewall_enabled_pass if {
+	count(component.firewall_enabled) == 0 with input as cmds([ps("Set-NetFirewallProfile -Enabled True"), run("systemctl enable --now firewalld"), run("grep -q 'systemctl stop firewalld' /x")])
+}
+
+test_uac_enabled_deny if {
+	count(component.uac_enabled) == 1 with input as cmds([reg(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`, "EnableLUA", "0")])
+}
+
+test_uac_enabled_pass if {
+	count(component.uac_enabled) == 0 with input as cmds([reg(`HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System`, "EnableLUA", "1")])
+}
+
+test_execution_policy_deny if {
+	count(component.execution_policy) == 1 with input as cmds([ps("Set-ExecutionPolicy Unrestricted -Force")])
+	count(component.execution_policy) == 1 with input as cmds([reg(`HKLM\SOFTWARE\Policies\Microsoft\Windows\PowerShell`, "ExecutionPolicy", "Bypass")])
+}
+
+test_execution_policy_pass if {
+	count(component.execution_policy) == 0 with input as cmds([ps("Set-ExecutionPolicy Bypass -Scope Process -Force"), ps("Set-ExecutionPolicy RemoteSigned")])
+}
+
+test_file_permissions_deny if {
+	count(component.file_permissions) == 1 with input as cmds([mode("0644", "/etc/shadow")])
+	count(component.file_permissions) == 1 with input as cmds([mode("o+w", "/etc/sudoers.d/x")])
+	count(component.file_permissions) == 1 with input as cmds([mode("a+r", "/etc/ssh/ssh_host_rsa_key")])
+}
+
+test_file_permissions_pass if {
+	count(component.file_permissions) == 0 with input as cmds([mode("0000", "/etc/shadow"), mode("0440", "/etc/sudoers"), mode("0644", "/etc/ssh/ssh_host_rsa_key.pub"), mode("go-rwx", "/etc/gshadow")])
+}

@@ -92,6 +92,11 @@ indexed_words := {
 	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
 	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
 	"enforc", "selinux", "curl", "wget",
+	"invoke-expression", "scriptblock", "certificate", "trustall", "sslverify", "strict-ssl", "tls_reject",
+	"passwd", "usermod", "useradd", "securestring", "net user",
+	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
+	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
+	"shadow", "sudoers", "ssh_host_",
 }
 
 # mentioning(word) are the commands that mention any word, for rules about
@@ -102,3 +107,18 @@ mentioning(word) := cs if {
 	some c in commands
 	contains(c.lower, word)
 ]
+
+# is_check reports whether a command only tests a setting (grep for it,
+# test, if …): validation steps do that, and it sets nothing.
+is_check(c) if {
+	c.kind == "run"
+	regex.match(`(?i)^\s*(!\s*)?(grep|egrep|fgrep|zgrep|test|\[|\[\[|if|select-string|get-content|getenforce|sestatus|sshd\s+-t|rpm\s+-q|findstr)\b`, c.text)
+}
+
+# sets reports whether a command or written line can set something: it is
+# not a check.
+sets(c) if not is_check(c)
+
+# kind_commands are the commands of one kind ("mode", "registry", …) among
+# cs.
+kind_commands(cs, kind) := {c | some c in cs; c.kind == kind}

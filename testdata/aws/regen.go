@@ -57,7 +57,7 @@ func main() {
 			if err != nil {
 				fail(err)
 			}
-			added = l.run()
+			added = append(l.run(), correct(api, docs)...)
 		}
 		if svc.ops != nil {
 			trim(api, docs, examples, svc.ops)
@@ -181,6 +181,56 @@ func trim(api, docs, examples obj, keep []string) {
 			}
 		}
 	}
+}
+
+// corrections are where the service, as documented, departs from the
+// model's constraints; each names its source.
+var corrections = []struct {
+	shape, member, newShape, pattern, why string
+}{
+	{"CreateImageRecipeRequest", "semanticVersion", "VersionNumberWithWildcardPatch", `^[0-9]+\.[0-9]+\.([0-9]+|x)$`,
+		"a wildcard patch (1.0.x) picks the next patch version (November 2025 auto-versioning release)"},
+	{"CreateContainerRecipeRequest", "semanticVersion", "VersionNumberWithWildcardPatch", `^[0-9]+\.[0-9]+\.([0-9]+|x)$`,
+		"as for image recipes"},
+	{"LifecyclePolicyResourceSelectionRecipe", "semanticVersion", "VersionNumberWildcard", `^([0-9]+|x)\.([0-9]+|x)\.([0-9]+|x)$`,
+		"wildcard recipe versions in lifecycle policies (February 2026 release; userguide ibhow-semantic-versioning.html)"},
+	{"Image", "version", "ImageBuildVersionNumber", `^[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$`,
+		"an image's version carries its build number, 1.0.0/1 (AWS CLI reference, imagebuilder get-image example)"},
+	{"ImageSummary", "version", "ImageBuildVersionNumber", `^[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$`,
+		"as for Image"},
+	{"WorkflowSummary", "arn", "WorkflowBuildVersionArn", "",
+		"ListWorkflowBuildVersions lists build versions; the model's WorkflowNameArn admits only x.x.x (an assumption: ComponentSummary.arn, its twin, is a build version ARN)"},
+}
+
+func correct(api, docs obj) []string {
+	shapes := api["shapes"].(obj)
+	var notes []string
+	for _, c := range corrections {
+		sh, ok := shapes[c.shape].(obj)
+		if !ok {
+			fail(fmt.Errorf("correction: no shape %s", c.shape))
+		}
+		m, ok := sh["members"].(obj)[c.member].(obj)
+		if !ok {
+			fail(fmt.Errorf("correction: no member %s.%s", c.shape, c.member))
+		}
+		m["shape"] = c.newShape
+		if c.pattern == "" {
+			// an existing shape
+			if _, ok := shapes[c.newShape]; !ok {
+				fail(fmt.Errorf("correction: no shape %s", c.newShape))
+			}
+			notes = append(notes, fmt.Sprintf("corrected %s.%s -> %s: %s", c.shape, c.member, c.newShape, c.why))
+			continue
+		}
+		shapes[c.newShape] = obj{"type": "string", "pattern": c.pattern}
+		dsh := docs["shapes"].(obj)
+		if _, ok := dsh[c.newShape]; !ok {
+			dsh[c.newShape] = obj{"base": nil, "refs": obj{}}
+		}
+		notes = append(notes, fmt.Sprintf("corrected %s.%s -> %s %s: %s", c.shape, c.member, c.newShape, c.pattern, c.why))
+	}
+	return notes
 }
 
 // layer adds to the v1 model what the v2 SDK's Go sources know.

@@ -30,6 +30,7 @@ const operations = new Set([
   "issues/update-comment",
   "pulls/get",
   "pulls/list-files",
+  "pulls/list-review-comments",
   "pulls/create-review",
   "pulls/create-review-comment",
   "rate-limit/get",

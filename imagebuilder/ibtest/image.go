@@ -4,17 +4,25 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 )
+
+var imageHandlers = map[string]handler{
+	"StartImagePipelineExecution": (*Server).startPipeline,
+	"GetImage":                    (*Server).getImage,
+	"ListImagePipelineImages":     (*Server).listPipelineImages,
+	"CancelImageCreation":         (*Server).cancelImage,
+	"DeleteImage":                 (*Server).deleteImage,
+}
 
 // image is one build started from a pipeline. It keeps a snapshot of the
 // pipeline's inputs at start, as the service does, so later updates do not
 // change a running build.
 type image struct {
 	arn, name, version string
+	build              int
 	pipeline           *resource
 	recipe, infra      *resource
 	dist               *resource // nil when the pipeline has none
@@ -40,22 +48,29 @@ func (s *Server) imageState(im *image) imageState {
 	if !im.testsEnabled {
 		testing = 0
 	}
-	e := s.now.Sub(im.started)
+	e := s.now().Sub(im.started)
 	if !im.cancelledAt.IsZero() {
 		e = im.cancelledAt.Sub(im.started)
 	}
+	// The states of https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_ImageState.html
+	// in the order a build passes them.
 	var st imageState
+	building := d.Pending + d.Creating + d.Building
 	switch {
 	case e < d.Pending:
 		st.status = "PENDING"
-	case e < d.Pending+d.Building:
+	case e < d.Pending+d.Creating:
+		st.status = "CREATING"
+	case e < building:
 		st.status = "BUILDING"
-	case e < d.Pending+d.Building+testing:
+	case e < building+testing:
 		st.status = "TESTING"
 	case im.failInTesting:
 		return imageState{"FAILED", fmt.Sprintf("Image testing failed: component step exited with code 1; see the build logs for %s", im.arn)}
-	case e < d.Pending+d.Building+testing+d.Distributing:
+	case e < building+testing+d.Distributing:
 		st.status = "DISTRIBUTING"
+	case e < building+testing+d.Distributing+d.Integrating:
+		st.status = "INTEGRATING"
 	default:
 		st.status = "AVAILABLE"
 	}
@@ -78,7 +93,7 @@ func (s *Server) Images() []ImageInfo {
 	return out
 }
 
-func (s *Server) startPipeline(_ *http.Request, body map[string]any) (any, error) {
+func (s *Server) startPipeline(body map[string]any) (map[string]any, error) {
 	return s.idempotent("StartImagePipelineExecution", body, func() (map[string]any, error) {
 		p, err := s.lookup(typePipeline, str(body, "imagePipelineArn"))
 		if err != nil {
@@ -88,9 +103,9 @@ func (s *Server) startPipeline(_ *http.Request, body map[string]any) (any, error
 		im := &image{
 			name: recipe.name, version: recipe.version, pipeline: p, recipe: recipe,
 			infra: s.resources[p.refs[1]], container: recipe.typ == typeContainerRecipe,
-			testsEnabled: true, started: s.now,
+			testsEnabled: true, started: s.now(),
 		}
-		if len(p.refs) > 2 {
+		if p.refs[2] != "" {
 			im.dist = s.resources[p.refs[2]]
 		}
 		if tc, ok := p.fields["imageTestsConfiguration"].(map[string]any); ok {
@@ -98,16 +113,16 @@ func (s *Server) startPipeline(_ *http.Request, body map[string]any) (any, error
 				im.testsEnabled = en
 			}
 		}
-		if f := s.takeFault(p.arn, true); f != nil {
+		if f := s.takeFault(p.arn, phaseBuild); f != nil {
 			im.failInTesting = true
 		}
-		build := 1
+		im.build = 1
 		for _, other := range s.images {
-			if other.name == im.name && other.version == im.version {
-				build++
+			if other.name == im.name && other.version == im.version && other.build >= im.build {
+				im.build = other.build + 1
 			}
 		}
-		im.arn = s.arn(typeImage, arnName(im.name), im.version, fmt.Sprint(build))
+		im.arn = s.arn(typeImage, arnName(im.name), im.version, fmt.Sprint(im.build))
 		if im.tags, err = tagsOf(body); err != nil {
 			return nil, err
 		}
@@ -116,7 +131,7 @@ func (s *Server) startPipeline(_ *http.Request, body map[string]any) (any, error
 	})
 }
 
-func (s *Server) cancelImage(_ *http.Request, body map[string]any) (any, error) {
+func (s *Server) cancelImage(body map[string]any) (map[string]any, error) {
 	return s.idempotent("CancelImageCreation", body, func() (map[string]any, error) {
 		a := str(body, "imageBuildVersionArn")
 		im, ok := s.images[a]
@@ -127,7 +142,7 @@ func (s *Server) cancelImage(_ *http.Request, body map[string]any) (any, error) 
 		case "AVAILABLE", "FAILED", "CANCELLED":
 			return nil, errf("InvalidRequestException", 400, "the image %s is %s and can no longer be cancelled", a, st)
 		}
-		im.cancelledAt = s.now
+		im.cancelledAt = s.now()
 		return map[string]any{"imageBuildVersionArn": a}, nil
 	})
 }
@@ -212,8 +227,9 @@ func (s *Server) imageSummary(im *image) map[string]any {
 	if im.container {
 		typ = "DOCKER"
 	}
+	// An image's version carries its build: 1.0.0/1.
 	out := map[string]any{
-		"arn": im.arn, "name": im.name, "version": im.version, "type": typ,
+		"arn": im.arn, "name": im.name, "version": fmt.Sprintf("%s/%d", im.version, im.build), "type": typ,
 		"platform": str(im.recipe.fields, "platform"), "owner": s.account,
 		"state": state, "dateCreated": s.stamp(im.started), "tags": im.tags,
 		"buildType": "USER_INITIATED", "imageSource": "CUSTOM",
@@ -224,8 +240,8 @@ func (s *Server) imageSummary(im *image) map[string]any {
 	return out
 }
 
-func (s *Server) getImage(req *http.Request, _ map[string]any) (any, error) {
-	a := req.URL.Query().Get("imageBuildVersionArn")
+func (s *Server) getImage(in map[string]any) (map[string]any, error) {
+	a := str(in, "imageBuildVersionArn")
 	im, ok := s.images[a]
 	if !ok {
 		return nil, notFound("the image %s does not exist", a)
@@ -233,28 +249,28 @@ func (s *Server) getImage(req *http.Request, _ map[string]any) (any, error) {
 	out := s.imageSummary(im)
 	delete(out, "owner")
 	if im.container {
-		out["containerRecipe"] = s.resourceOut(im.recipe, true)
+		out["containerRecipe"] = s.resourceOut(im.recipe, "ContainerRecipe")
 	} else {
-		out["imageRecipe"] = s.resourceOut(im.recipe, true)
+		out["imageRecipe"] = s.resourceOut(im.recipe, "ImageRecipe")
 	}
-	out["infrastructureConfiguration"] = s.resourceOut(im.infra, false)
+	out["infrastructureConfiguration"] = s.resourceOut(im.infra, "InfrastructureConfiguration")
 	if im.dist != nil {
-		out["distributionConfiguration"] = s.resourceOut(im.dist, false)
+		out["distributionConfiguration"] = s.resourceOut(im.dist, "DistributionConfiguration")
 	}
 	out["imageTestsConfiguration"] = map[string]any{"imageTestsEnabled": im.testsEnabled}
 	out["sourcePipelineArn"] = im.pipeline.arn
 	out["sourcePipelineName"] = im.pipeline.name
-	return map[string]any{"image": out, "requestId": "req-get"}, nil
+	return map[string]any{"image": out}, nil
 }
 
-func (s *Server) listPipelineImages(_ *http.Request, body map[string]any) (any, error) {
+func (s *Server) listPipelineImages(body map[string]any) (map[string]any, error) {
 	p, err := s.lookup(typePipeline, str(body, "imagePipelineArn"))
 	if err != nil {
 		return nil, err
 	}
 	var ims []*image
 	for _, im := range s.images {
-		if im.pipeline == p {
+		if im.pipeline == p && (s.listLag == 0 || !s.now().Before(im.started.Add(s.listLag))) {
 			ims = append(ims, im)
 		}
 	}
@@ -270,4 +286,19 @@ func (s *Server) listPipelineImages(_ *http.Request, body map[string]any) (any, 
 		}
 	}
 	return s.listPage(body, "imageSummaryList", list)
+}
+
+// deleteImage removes an image resource; as the service documents
+// (https://docs.aws.amazon.com/imagebuilder/latest/APIReference/API_DeleteImage.html)
+// the AMIs and container images it produced stay.
+func (s *Server) deleteImage(in map[string]any) (map[string]any, error) {
+	a := str(in, "imageBuildVersionArn")
+	if _, ok := s.images[a]; !ok {
+		return nil, notFound("the image %s does not exist", a)
+	}
+	if err := s.inUse(a); err != nil {
+		return nil, err
+	}
+	delete(s.images, a)
+	return map[string]any{"imageBuildVersionArn": a}, nil
 }
