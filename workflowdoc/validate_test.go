@@ -75,13 +75,21 @@ func TestValidate(t *testing.T) {
 		{"missing input", func(s string) string {
 			return strings.Replace(s, "      instanceId.$: $.stepOutputs.LaunchBuildInstance.instanceId\n  - name: WaitForApproval", "      other: x\n  - name: WaitForApproval", 1)
 		}, ruleMissingInput, "16:7", "needs input instanceId"},
-		{"duplicate step", func(s string) string { return strings.Replace(s, "name: TerminateBuildInstance", "name: ApplyBuildComponents", 1) }, ruleDuplicateStep, "", "defined twice"},
-		{"unknown parameter", func(s string) string { return strings.Replace(s, "$.parameters.approvalTopic", "$.parameters.topic", 1) }, ruleUnresolved, "21:22", "parameter topic is not declared"},
-		{"unknown step", func(s string) string { return strings.Replace(s, "$.stepOutputs.LaunchBuildInstance.instanceId", "$.stepOutputs.Launch.instanceId", 1) }, ruleUnresolved, "", "there is no step Launch"},
+		{"duplicate step", func(s string) string {
+			return strings.Replace(s, "name: TerminateBuildInstance", "name: ApplyBuildComponents", 1)
+		}, ruleDuplicateStep, "", "defined twice"},
+		{"unknown parameter", func(s string) string {
+			return strings.Replace(s, "$.parameters.approvalTopic", "$.parameters.topic", 1)
+		}, ruleUnresolved, "21:22", "parameter topic is not declared"},
+		{"unknown step", func(s string) string {
+			return strings.Replace(s, "$.stepOutputs.LaunchBuildInstance.instanceId", "$.stepOutputs.Launch.instanceId", 1)
+		}, ruleUnresolved, "", "there is no step Launch"},
 		{"later step", func(s string) string {
 			return strings.Replace(s, "$.stepOutputs.LaunchBuildInstance.instanceId", "$.stepOutputs.TerminateBuildInstance.instanceId", 1)
 		}, ruleReferenceOrder, "", "runs after this one"},
-		{"unknown output", func(s string) string { return strings.Replace(s, "WaitForApproval.action", "WaitForApproval.verdict", 1) }, ruleUnresolved, "", "has no output verdict"},
+		{"unknown output", func(s string) string {
+			return strings.Replace(s, "WaitForApproval.action", "WaitForApproval.verdict", 1)
+		}, ruleUnresolved, "", "has no output verdict"},
 		{"on failure", func(s string) string { return strings.Replace(s, "onFailure: Continue", "onFailure: Ignore", 1) }, ruleOnFailure, "", "not one of Abort, Continue"},
 		{"step name", func(s string) string { return strings.Replace(s, "name: LaunchBuildInstance", "name: 1Launch", 1) }, ruleStepName, "", "must start with a letter"},
 		{"no steps", func(s string) string { return s[:strings.Index(s, "steps:")] }, ruleShape, "", "non-empty list"},
