@@ -290,11 +290,15 @@ func (v *validator) checkPhases() {
 		case ph.name == "":
 			// a phase without a string name is a schema error
 		case !slices.Contains(Phases, ph.name):
-			msg := fmt.Sprintf("phase %q is not one Image Builder runs; use one of %s", ph.name, strings.Join(Phases, ", "))
+			// AWSTOE runs any phase name (awstoe run --phases NAME); Image
+			// Builder runs only its four and skips the others. A warning,
+			// since the document is valid, but the steps never run in a bake.
+			msg := fmt.Sprintf("phase %q is not one Image Builder runs (%s): awstoe run --phases %s runs it, but a bake skips its steps", ph.name, strings.Join(Phases, ", "), ph.name)
 			if s := closest(ph.name, Phases, 3); s != "" {
-				msg += fmt.Sprintf(" (did you mean %s?)", s)
+				msg += fmt.Sprintf("; did you mean %s?", s)
 			}
 			v.add(rulePhaseName, v.doc.At(namePath...), "%s", msg)
+			v.findings[len(v.findings)-1].Severity = finding.SeverityLow
 		case seenPhase[ph.name]:
 			v.add(ruleDuplicatePhase, v.doc.At(namePath...), "phase %s appears more than once; each phase name must be unique in the document", ph.name)
 		}

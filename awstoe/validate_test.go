@@ -287,7 +287,12 @@ phases:
 				t.Errorf("no message contains %q:%s", tt.msg, dump(fs))
 			}
 			for _, f := range fs {
-				if f.Severity != finding.SeverityError || f.Source != finding.SourceValidate || f.File != "c.toe.yaml" || f.Line == 0 {
+				// A phase Image Builder skips is a warning: AWSTOE runs it.
+				wantSeverity := finding.SeverityError
+				if f.Rule == rulePhaseName {
+					wantSeverity = finding.SeverityLow
+				}
+				if f.Severity != wantSeverity || f.Source != finding.SourceValidate || f.File != "c.toe.yaml" || f.Line == 0 {
 					t.Errorf("finding not an error with a position: %+v", f)
 				}
 			}

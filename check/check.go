@@ -35,6 +35,14 @@ type Input struct {
 	Now time.Time
 	// Limits bound what the loader reads.
 	Limits loader.Options
+	// Folder, when set, is the part of Head (slash-separated, relative to
+	// its root) whose findings are reported; the whole repository is still
+	// loaded, so references from the folder resolve.
+	Folder string
+	// AllowEmpty lets a check without any resource (in Folder) pass; by
+	// default that is a failing finding, so a wrong folder or roots setting
+	// never passes as green.
+	AllowEmpty bool
 }
 
 // Result is everything a report needs.
@@ -50,18 +58,21 @@ type Result struct {
 	// Changed are the resources new or changed against the base (all
 	// resources without a base).
 	Changed []*model.Resource
+
+	folder string // Input.Folder
 }
 
 // FailOn is the effective failing severity.
 func (r *Result) FailOn() finding.Severity { return r.Config.Policy.FailThreshold() }
 
-// Findings returns validation and policy findings together, sorted.
+// Findings returns validation and policy findings together, sorted: those
+// of the checked folder and of .kiln.yaml.
 func (r *Result) Findings() []finding.Finding {
 	all := make([]finding.Finding, 0, len(r.Validation)+len(r.Policy))
 	all = append(all, r.Validation...)
 	all = append(all, r.Policy...)
 	finding.Sort(all)
-	return all
+	return scoped(r.folder, all)
 }
 
 // Failed reports whether the check fails.
@@ -105,7 +116,7 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 	if baseErr != nil {
 		return nil, fmt.Errorf("load base: %w", baseErr)
 	}
-	res := &Result{Head: head, Base: base, Config: head.Config}
+	res := &Result{Head: head, Base: base, Config: head.Config, folder: in.Folder}
 	res.Validation = append(res.Validation, headFindings...)
 
 	// Validation only reads head, as the policies do: it runs while they
@@ -122,6 +133,9 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 	}
 	res.Validation = append(res.Validation, validation...)
 	res.Policy = append(res.Policy, withoutSchemaInvalid(policyFindings, validation)...)
+	if !in.AllowEmpty && len(res.Resources()) == 0 {
+		res.Validation = append(res.Validation, emptyFinding(in.Folder, res.Config))
+	}
 	finding.Sort(res.Validation)
 	finding.Sort(res.Policy)
 	return res, nil
@@ -178,7 +192,8 @@ func (c *Checker) evaluatePolicies(ctx context.Context, in Input, res *Result) (
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
-	return append(out, results...), nil
+	out = append(out, results...)
+	return append(out, unmatchedSettings(res.Config, head, engine.RuleIDs(), results)...), nil
 }
 
 // withoutSchemaInvalid drops the policy findings about resources that fail

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -145,11 +146,19 @@ func TestDriftIsReportedThenCorrected(t *testing.T) {
 		t.Fatalf("the merge did not restore build-ami: digest %q, want %q", digest, applied)
 	}
 	w.tamper(t)
+	// The merge's own apply and a drift round may both have run by now, so
+	// a "corrected" report can already be on head: wait for the environment
+	// to be put back, not for the title.
+	restored := func() bool {
+		_, types, digest := w.infra(t)
+		return digest == applied && len(types) == 1 && types[0] == "m7i.large"
+	}
+	w.waitFor(driftTimeout, "build-ami restored by drift correction", restored, func() string {
+		_, types, digest := w.infra(t)
+		return fmt.Sprintf("instance types %v, digest %q, want m7i.large and %q", types, digest, applied)
+	})
 	run = w.driftRun(head, "corrected")
 	if run.Conclusion != "success" || !strings.Contains(run.Summary, "InfrastructureConfiguration/build-ami") {
 		t.Errorf("correction report: %s %q\n%s", run.Conclusion, run.Title, run.Summary)
-	}
-	if _, types, digest := w.infra(t); digest != applied || len(types) != 1 || types[0] != "m7i.large" {
-		t.Errorf("build-ami not restored: instance types %v, digest %q, want m7i.large and %q", types, digest, applied)
 	}
 }

@@ -161,3 +161,113 @@ func TestShellClasses(t *testing.T) {
 		{"trap: firewalld enabled", bash(`systemctl enable --now firewalld`, `firewall-cmd --permanent --add-service=https`), nil},
 	})
 }
+
+func TestSecretClasses(t *testing.T) {
+	runContentCases(t, []contentCase{
+		{"AWS keys in a command", bash(`export AWS_ACCESS_KEY_ID=AKIAZ7QW3XHT5LMN2PQR`, `export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKQ`), []string{"KILN-CMP-009", "KILN-CMP-009"}},
+		{"GitHub token in an input", fileStep("CreateFile", "path: /root/.netrc", content("machine github.com login x password ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8")), []string{"KILN-CMP-009"}},
+		{"private key in file content", fileStep("CreateFile", "path: /etc/pki/tls/private/app.key", "permissions: 0600", content("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----")), []string{"KILN-CMP-009"}},
+		{"password in a config line", fileStep("CreateFile", "path: /etc/app/db.ini", content("[db]\npassword = Xk9#mQ2$vL7pR4w")), []string{"KILN-CMP-009"}},
+		{"password flag", bash(`mysql -u root --password=Xk9mQ2vL7pR4wZ -e 'select 1'`), []string{"KILN-CMP-009"}},
+		{"trap: references are not secrets", bash(
+			`aws ssm get-parameter --name /build/db/password --with-decryption`,
+			`DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf --query SecretString --output text)`,
+			`mysql --password="$DB_PASSWORD" -e 'select 1'`,
+			`app --token {{ build.Fetch.outputs.stdout }} --api-key=${API_KEY}`,
+			`echo "password=%DB_PASSWORD%" >> /etc/app/db.ini`,
+		), nil},
+		{"trap: settings and words near password", bash(
+			`sed -i 's/^PasswordAuthentication.*/PasswordAuthentication no/' /etc/ssh/sshd_config`,
+			`authconfig --passalgo=sha512 --update`,
+			`echo "token_lifetime: 3600" >> /etc/app.yaml`,
+			`export SECRET_PATH=/run/secrets/app`,
+		), nil},
+	})
+}
+
+func TestSecretParameters(t *testing.T) {
+	for _, tc := range []struct {
+		name, params string
+		want         int
+	}{
+		{"neutral name, key value", "  - region:\n      type: string\n      default: AKIAZ7QW3XHT5LMN2PQR\n", 1},
+		{"password name, plaintext", "  - AdminPassword:\n      type: string\n      default: hunter2\n", 1},
+		{"password name, SSM parameter name", "  - AdminPassword:\n      type: string\n      default: /build/admin/password\n", 0},
+		{"token name, Secrets Manager ARN", "  - ApiToken:\n      type: string\n      default: arn:aws:secretsmanager:eu-west-1:111111111111:secret:tok-AbCdEf\n", 0},
+		{"password name, resolve", "  - AdminPassword:\n      type: string\n      default: '{{resolve:ssm-secure:/build/admin}}'\n", 0},
+		{"password name, no default", "  - AdminPassword:\n      type: string\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "name: c\nschemaVersion: 1.0\nparameters:\n" + tc.params + "phases:\n  - name: build\n    steps:\n" + bash("true")
+			repo := load(t, map[string]string{
+				"c.yaml":     "apiVersion: kiln/v1\nkind: Component\nmetadata:\n  name: c\n  version: 1.0.0\nspec:\n  platform: Linux\n  document: ./c.toe.yaml\n",
+				"c.toe.yaml": doc,
+			})
+			fs := evaluate(t, repo, Options{Builtin: true})
+			got := len(byRule(fs, "KILN-CMP-009")) + len(byRule(fs, "KILN-CMP-010"))
+			if got != tc.want {
+				t.Errorf("got %d secret findings, want %d:\n%s", got, tc.want, dump(fs))
+			}
+			for _, f := range fs {
+				for _, secret := range []string{"AKIAZ7QW3XHT5LMN2PQR", "hunter2"} {
+					if strings.Contains(f.Message, secret) || strings.Contains(f.Message, secret[4:]) {
+						t.Errorf("finding shows the secret: %s", f.Message)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestHardeningEvidence(t *testing.T) {
+	const recipe = "apiVersion: kiln/v1\nkind: ImageRecipe\nmetadata:\n  name: r\n  version: 1.0.0\nspec:\n  parentImage: arn:aws:imagebuilder:{region}:aws:image/amazon-linux-2023-x86/x.x.x\n  components:\n    - arn: arn:aws:imagebuilder:{region}:aws:component/update-linux/x.x.x\n    - name: baseline\n      version: 1.0.0\n"
+	component := func(tags, steps string) map[string]string {
+		return map[string]string{
+			"r.yaml":            recipe,
+			"baseline.yaml":     "apiVersion: kiln/v1\nkind: Component\nmetadata:\n  name: baseline\n  version: 1.0.0\n" + tags + "spec:\n  platform: Linux\n  document: ./baseline.toe.yaml\n",
+			"baseline.toe.yaml": "name: baseline\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n" + steps,
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		finding string // "" = no KILN-RCP-005
+	}{
+		{"OpenSCAP remediation", component("", bash("dnf install -y openscap-scanner scap-security-guide", "oscap xccdf eval --remediate --profile xccdf_org.ssgproject.content_profile_stig --results /tmp/r.xml /usr/share/xml/scap/ssg/content/ssg-al2023-ds.xml || true")), ""},
+		{"AWS-managed STIG by ExecuteDocument", component("", "      - name: Stig\n        action: ExecuteDocument\n        inputs:\n          document: arn:aws:imagebuilder:eu-west-1:aws:component/stig-build-linux-high/2025.1.0\n"), ""},
+		{"tag only", component("  tags:\n    hardening: cis\n", bash("echo hardened")), "component baseline is tagged hardening: cis, but a tag is not evidence"},
+		{"OpenSCAP evaluation without remediation", component("", bash("oscap xccdf eval --profile xccdf_org.ssgproject.content_profile_stig /usr/share/xml/scap/ssg/content/ssg-al2023-ds.xml")), "no evidence that the recipe applies a STIG or CIS profile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := byRule(evaluate(t, load(t, tc.files), Options{Builtin: true}), "KILN-RCP-005")
+			switch {
+			case tc.finding == "" && len(fs) != 0:
+				t.Errorf("want no KILN-RCP-005, got %s", dump(fs))
+			case tc.finding != "" && (len(fs) != 1 || !strings.Contains(fs[0].Message, tc.finding)):
+				t.Errorf("want KILN-RCP-005 %q, got %s", tc.finding, dump(fs))
+			}
+		})
+	}
+}
+
+// TestRealComponentFalsePositives holds the shapes of real public
+// components that were flagged wrongly (see the report of issue 11).
+func TestRealComponentFalsePositives(t *testing.T) {
+	runContentCases(t, []contentCase{
+		{"PowerShell variables assigned commands", pwsh("$secret = Get-SECSecretValue -SecretId \"{{ PasswordSecret }}\"\n$secretValue = ConvertFrom-JSON -InputObject $secret.SecretString\n$password = ConvertTo-SecureString -String $secretValue.password -AsPlaintext -Force"), nil},
+		{"PowerShell variable assigned a literal", pwsh(`$password = 'Xk9#mQ2$vL7pR4w'`), []string{"KILN-CMP-009"}},
+	})
+}
+
+func TestDownloadThenRun(t *testing.T) {
+	runContentCases(t, []contentCase{
+		{"curl -o then bash", bash("curl -fsSL -o /tmp/install.sh https://get.example.com/install.sh\nbash /tmp/install.sh --yes"), []string{"KILN-CMP-015"}},
+		{"curl -O then ./", bash("curl -fsSLO https://get.example.com/setup.sh", "chmod +x setup.sh", "./setup.sh"), []string{"KILN-CMP-015"}},
+		{"wget then rpm", bash("wget https://x.example/agent.rpm\nsudo rpm -i agent.rpm"), []string{"KILN-CMP-015"}},
+		{"Invoke-WebRequest -OutFile then .\\", pwsh("Invoke-WebRequest -Uri \"$ReleaseUrl/Install-Service.ps1\" -OutFile 'Install-Service.ps1' -UseBasicParsing\n.\\Install-Service.ps1 -ReleaseUrl $ReleaseUrl"), []string{"KILN-CMP-015"}},
+		{"DownloadFile then Start-Process", pwsh("(New-Object Net.WebClient).DownloadFile('https://x.example/a.exe', 'C:\\a.exe')\nStart-Process C:\\a.exe -ArgumentList '/S' -Wait"), []string{"KILN-CMP-015"}},
+		{"trap: checksum verified before running", bash("curl -fsSL -o /tmp/install.sh https://get.example.com/install.sh\necho \"$SUM  /tmp/install.sh\" | sha256sum -c -\nbash /tmp/install.sh"), nil},
+		{"trap: Get-FileHash before running", pwsh("Invoke-WebRequest -Uri https://x.example/a.msi -OutFile C:\\a.msi\nif ((Get-FileHash C:\\a.msi -Algorithm SHA256).Hash -ne '{{ Sha }}') { throw 'bad' }\nStart-Process msiexec.exe -ArgumentList '/i C:\\a.msi /qn' -Wait"), nil},
+		{"trap: a downloaded file that is only read", bash("curl -fsSL -o /etc/yum.repos.d/app.repo https://x.example/app.repo", "cat /etc/yum.repos.d/app.repo"), nil},
+	})
+}

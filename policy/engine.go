@@ -407,3 +407,21 @@ func (e *Engine) Rules() []RuleInfo {
 	slices.SortFunc(out, func(a, b RuleInfo) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
+
+// RuleIDs are the ids (custom.id, else the ref) of every rule of the loaded
+// policies, also those .kiln.yaml disables: a setting or waiver for a rule
+// that does not exist is a typo to report.
+func (e *Engine) RuleIDs() []string {
+	out := make([]string, 0, len(e.infos))
+	for _, info := range e.infos {
+		out = append(out, info.ID)
+	}
+	// Rules without METADATA (conftest's deny, warn, …) go by their ref.
+	for _, qs := range e.groups {
+		for _, rq := range qs.rules {
+			out = append(out, rq.ref)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

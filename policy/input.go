@@ -35,6 +35,7 @@ var (
 	keyTarget      = ast.StringTerm("target")
 	keyLine        = ast.StringTerm("line")
 	keyLang        = ast.StringTerm("lang")
+	keyHardening   = ast.StringTerm("hardening")
 	keyPath        = ast.StringTerm("path")
 	keyValue       = ast.StringTerm("value")
 	keyPhases      = ast.StringTerm("phases")
@@ -262,23 +263,38 @@ func (b *inputBuilder) componentSummary(r *model.Resource) *ast.Term {
 	if cs, ok := r.Spec.(*model.ComponentSpec); ok {
 		items = append(items, [2]*ast.Term{keyPlatform, ast.StringTerm(cs.Platform)})
 	}
+	hardening := ast.ArrayTerm()
+	if r.Document != nil {
+		hardening = hardeningTerm(r.Document.Value)
+	}
+	items = append(items, [2]*ast.Term{keyHardening, hardening})
 	t := ast.ObjectTerm(items...)
 	b.resolved[r] = t
 	return t
 }
 
-// mayHoldSecret reports whether s contains a fixed part of one of the
-// secret patterns of the built-in rule KILN-CMP-009; a string without any
-// cannot match, so Rego only runs its regular expressions on the few that
-// do.
+// secretMarkers are fixed parts of the secret formats of the built-in
+// rule KILN-CMP-009 (case-sensitive), and secretWords the words of its
+// password-like positions (matched lower-cased): a string with none cannot
+// match, so Rego only runs its regular expressions on the few that do.
+var (
+	secretMarkers = []string{"AKIA", "ASIA", "PRIVATE KEY", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AIza"}
+	secretWords   = []string{"pass", "secret", "token", "key"}
+)
+
 func mayHoldSecret(s string) bool {
-	for _, m := range []string{"AKIA", "ASIA", "A3T", "PRIVATE KEY-----"} {
+	for _, m := range secretMarkers {
 		if strings.Contains(s, m) {
 			return true
 		}
 	}
-	// The secret access key pattern is case-insensitive.
-	return strings.Contains(s, "_") && strings.Contains(strings.ToLower(s), "aws_secret_access_key")
+	lower := strings.ToLower(s)
+	for _, w := range secretWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // secretCandidates lists the strings of an AWSTOE document that contain a

@@ -92,6 +92,12 @@ func matchRule(pattern, rule string) bool {
 	return ok
 }
 
+// WaiverCovers reports whether a waiver's rule and resource patterns
+// match rule and res, as a finding is matched.
+func WaiverCovers(w model.Waiver, rule string, res *model.Resource) bool {
+	return matchRule(w.Rule, rule) && matchResource(w.Resource, res)
+}
+
 // matchResource matches a waiver's resource against the resource's name,
 // Kind/name and Kind/name@version, exactly or as a glob.
 func matchResource(pattern string, res *model.Resource) bool {

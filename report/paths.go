@@ -43,3 +43,25 @@ func sarifLocationOf(root, file string) (uri, base string) {
 	u := url.URL{Path: p}
 	return u.String(), base // String, not EscapedPath: it guards a colon in the first segment
 }
+
+// sourceBase is the file URL of Result.SourceRoot for originalUriBaseIds,
+// ending in a slash as SARIF requires.
+func sourceBase(r Result) string {
+	p := strings.TrimSuffix(path.Clean(filepath.ToSlash(r.SourceRoot)), "/") + "/"
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: file:///C:/…
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String()
+}
+
+// sourceURI is a finding file's URI relative to Result.SourceRoot.
+func sourceURI(r Result, file string) string {
+	if file == "" {
+		return ""
+	}
+	p := path.Join(filepath.ToSlash(r.RootInSource), filepath.ToSlash(file))
+	if p == "." || path.IsAbs(p) || strings.HasPrefix(p, "../") {
+		return ""
+	}
+	return (&url.URL{Path: p}).String()
+}

@@ -57,10 +57,17 @@ type Result struct {
 	// are relative to it; text, JUnit and GitHub outputs show root/file so
 	// paths work from where kiln ran, and SARIF URIs are relative to
 	// %SRCROOT% (declared as Root when Root is absolute).
-	Root     string
-	Findings []finding.Finding
-	FailOn   finding.Severity
-	Files    int // files looked at
+	Root string
+	// SourceRoot, when set, is the absolute folder code scanning resolves
+	// paths against (the Git top level, else Root), declared in SARIF as
+	// %SRCROOT%; RootInSource is Root's slash path below it ("." or
+	// "images"), so SARIF URIs are relative to the repository, wherever
+	// kiln ran and however Root was named.
+	SourceRoot   string
+	RootInSource string
+	Findings     []finding.Finding
+	FailOn       finding.Severity
+	Files        int // files looked at
 	// Paths optionally lists the files checked (relative to Root), so that
 	// JUnit can report files without findings as passing test cases.
 	Paths       []string

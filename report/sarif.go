@@ -136,6 +136,9 @@ func buildSARIF(r Result) sarifLog {
 		ColumnKind: "unicodeCodePoints", // yaml.v3 counts columns in runes
 		Results:    make([]sarifResult, 0, len(fs)),
 	}
+	if r.SourceRoot != "" {
+		run.OriginalURIBaseIDs = map[string]sarifArtifactBase{srcRoot: {URI: sourceBase(r)}}
+	}
 	index := map[string]int{}
 	seen := map[string]int{}
 	for _, f := range fs {
@@ -160,7 +163,9 @@ func buildSARIF(r Result) sarifLog {
 			},
 		}
 		uri, base := sarifLocationOf(r.Root, f.File)
-		if base != "" {
+		if r.SourceRoot != "" {
+			uri = sourceURI(r, f.File)
+		} else if base != "" {
 			run.OriginalURIBaseIDs = map[string]sarifArtifactBase{srcRoot: {URI: base}}
 		}
 		if uri != "" {
@@ -183,11 +188,16 @@ func buildSARIF(r Result) sarifLog {
 }
 
 func sarifRuleFor(f finding.Finding) sarifRule {
-	short := f.Title
+	short, full := f.Title, f.Description
+	if doc, ok := finding.DescribeRule(f.Rule); ok && short == "" {
+		short, full = doc.Title, doc.Description
+		if f.Remediation == "" {
+			f.Remediation = doc.Help
+		}
+	}
 	if short == "" {
 		short = f.Rule
 	}
-	full := f.Description
 	if full == "" {
 		full = short
 	}

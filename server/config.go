@@ -347,7 +347,7 @@ func (c Config) Validate() error {
 // Warnings are settings kiln runs with but an operator should fix.
 func (c Config) Warnings() []string {
 	var out []string
-	if fi, err := os.Stat(c.PrivateKeyFile); err == nil && fi.Mode().Perm()&0o044 != 0 {
+	if fi, err := os.Stat(c.PrivateKeyFile); err == nil && fi.Mode().Perm()&0o004 != 0 {
 		out = append(out, fmt.Sprintf("GitHub App private key %s is readable by others (mode %04o): chmod 600 it", c.PrivateKeyFile, fi.Mode().Perm()))
 	}
 	return out

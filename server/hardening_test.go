@@ -63,8 +63,14 @@ func TestValidateRefusesShortSecret(t *testing.T) {
 
 func TestWarnsOnReadablePrivateKey(t *testing.T) {
 	cfg := validConfig(t)
-	if w := cfg.Warnings(); len(w) != 0 {
-		t.Fatalf("0600 key: warnings %v", w)
+	// 0440 is what a Kubernetes secret volume with fsGroup gives.
+	for _, mode := range []os.FileMode{0o600, 0o400, 0o440} {
+		if err := os.Chmod(cfg.PrivateKeyFile, mode); err != nil {
+			t.Fatal(err)
+		}
+		if w := cfg.Warnings(); len(w) != 0 {
+			t.Fatalf("%04o key: warnings %v", mode, w)
+		}
 	}
 	if err := os.Chmod(cfg.PrivateKeyFile, 0o644); err != nil {
 		t.Fatal(err)

@@ -16,15 +16,16 @@ import (
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/gitfetch"
+	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/policy"
 	"github.com/kiln-gitops/kiln/report"
 )
 
 // checkOptions are `kiln check`'s flags.
 type checkOptions struct {
-	output, base, env, failOn string
-	assumeRole                bool
-	policies                  []string
+	output, base, env, failOn, color string
+	assumeRole, allowEmpty           bool
+	policies                         []string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -55,6 +56,9 @@ environment. It runs offline; nothing is written to AWS.`,
 	fl.StringVar(&o.failOn, "fail-on", "", "lowest severity that fails (critical, high, medium, low, info); default from .kiln.yaml, else high")
 	fl.BoolVar(&o.assumeRole, "assume-role", true, "assume the environment's roleArn for the plan (false: use the default credentials as they are)")
 	fl.StringArrayVar(&o.policies, "policy", nil, "extra policy directory (repeatable), conftest conventions")
+	fl.BoolVar(&o.allowEmpty, "allow-empty", false, "pass when no kiln resources are found (by default that fails, so a wrong folder never passes)")
+	fl.StringVar(&o.color, "color", "auto", "colour in the text output: auto (on a terminal, unless NO_COLOR is set), always, never")
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.FormatNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"critical", "high", "medium", "low", "info"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("policy")
@@ -76,20 +80,33 @@ func runCheck(ctx context.Context, o checkOptions, dir string, stdout, stderr io
 			return usageErrorf("--fail-on %q: want critical, high, medium, low or info", o.failOn)
 		}
 	}
+	color, err := useColor(o.color, stdout)
+	if err != nil {
+		return err
+	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usageErrorf("%s is not a directory", dir)
 	}
+	// A folder inside a repository is checked as part of it, as git finds
+	// .git: references resolve, and the folder's findings are reported.
+	loc, err := check.Locate(dir)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if !loc.HasConfig {
+		fmt.Fprintf(stderr, "kiln check: notice: no %s in %s or above it: using the defaults (every folder, the built-in policies, fail on high)\n", model.ConfigFile, dir)
+	}
 
-	// os.Root refuses paths and links that leave dir, even if a link is
-	// swapped between the loader's check and its read.
-	root, err := os.OpenRoot(dir)
+	// os.Root refuses paths and links that leave the repository, even if a
+	// link is swapped between the loader's check and its read.
+	root, err := os.OpenRoot(loc.Root)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
 	defer root.Close()
-	in := check.Input{Head: root.FS(), Environment: o.env, Now: time.Now()}
+	in := check.Input{Head: root.FS(), Environment: o.env, Now: time.Now(), Folder: loc.Folder, AllowEmpty: o.allowEmpty}
 	if o.base != "" {
-		if in.Base, err = baseTree(dir, o.base); err != nil {
+		if in.Base, err = baseTree(loc.Root, o.base); err != nil {
 			return usageErrorf("%v", err)
 		}
 	}
@@ -109,14 +126,17 @@ func runCheck(ctx context.Context, o checkOptions, dir string, stdout, stderr io
 	if threshold == "" {
 		threshold = res.FailOn()
 	}
+	files := res.Files()
 	out := report.Result{
-		Root:        dir,
-		Findings:    res.Findings(),
-		FailOn:      threshold,
-		Files:       len(res.Head.Files),
-		Paths:       res.Head.Files, // JUnit: files without findings pass
-		Resources:   len(res.Head.Resources),
-		ToolVersion: toolVersion(),
+		Root:         loc.Root,
+		SourceRoot:   loc.SourceRoot,
+		RootInSource: rootInSource(loc),
+		Findings:     res.Findings(),
+		FailOn:       threshold,
+		Files:        len(files),
+		Paths:        files, // JUnit: files without findings pass
+		Resources:    len(res.Resources()),
+		ToolVersion:  toolVersion(),
 	}
 	if o.env != "" {
 		sections, planFindings, note := planForCheck(ctx, res, o.env, o.assumeRole)
@@ -127,7 +147,12 @@ func runCheck(ctx context.Context, o checkOptions, dir string, stdout, stderr io
 			fmt.Fprintln(stderr, "kiln check:", note)
 		}
 	}
-	if err := report.Write(stdout, format, out); err != nil {
+	if format == report.FormatText {
+		err = report.WriteText(stdout, out, report.TextOptions{Color: color})
+	} else {
+		err = report.Write(stdout, format, out)
+	}
+	if err != nil {
 		return usageErrorf("write report: %v", err)
 	}
 	if failing, _ := finding.Count(out.Findings, threshold); failing > 0 {
@@ -190,4 +215,18 @@ func readPolicyDirs(dirs []string) (map[string][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// rootInSource is the repository's folder below the source root, for SARIF
+// URIs ("." when the repository is the Git top level).
+func rootInSource(loc check.Location) string {
+	abs, err := filepath.Abs(loc.Root)
+	if err != nil {
+		return "."
+	}
+	rel, err := filepath.Rel(loc.SourceRoot, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "."
+	}
+	return filepath.ToSlash(rel)
 }

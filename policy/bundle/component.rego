@@ -176,16 +176,71 @@ selinux_enforcing contains r if {
 	r := lib.command_result("disables SELinux or makes it permissive", c)
 }
 
-secret_patterns := {
-	"an AWS access key id": `\b(AKIA|ASIA|A3T[A-Z0-9])[A-Z0-9]{16}\b`,
-	"a private key": `-----BEGIN ([A-Z]+ )?PRIVATE KEY-----`,
-	"an AWS secret access key": `(?i)aws_secret_access_key\s*[=:]\s*['"]?[A-Za-z0-9/+=]{40}`,
+# secret_formats are the well-known formats of credentials: found by value,
+# wherever they are.
+secret_formats := {
+	"an AWS access key id": `\b(AKIA|ASIA)[A-Z0-9]{16}\b`,
+	"a private key": `-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----`,
+	"an AWS secret access key": `(?i)aws_?secret_?access_?key["']?\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}`,
+	"a GitHub token": `\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`,
+	"a GitLab token": `\bglpat-[A-Za-z0-9_-]{20,}`,
+	"a Slack token": `\bxox[abprs]-[A-Za-z0-9-]{10,}`,
+	"a Stripe secret key": `\b[sr]k_live_[A-Za-z0-9]{20,}`,
+	"a Google API key": `\bAIza[0-9A-Za-z_-]{35}`,
 }
+
+# secret_assignments find a value in a password-like position: key=value
+# or key: value for a password, secret, token or API key (not a word inside
+# an ARN, path or host name), a $variable assigned a quoted literal (its
+# value assigned a command, $password = ConvertTo-SecureString …, is not
+# one), and --password value / -Password value flags. The value is the last
+# group.
+secret_assignments := [
+	`(?i)(^|[^a-z0-9:/.$-])[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*["']?\s*[=:]\s*["']?([^\s"',;)}]+)`,
+	`(?i)\$[a-z0-9_]*(password|passwd|secret|token|api_?key)[a-z0-9_]*\s*=\s*["']([^"'$][^"']*)["']`,
+	`(?i)(^|\s)--?(password|passwd|secret|token|api-?key|client-secret)(=|\s+)["']?([^\s"']+)`,
+]
+
+# is_reference: a value that names where a secret is, not the secret: a
+# variable ($X, ${X}, %X%, $env:X), a substitution ($(…), (…)), an AWSTOE
+# {{ parameter }} or {{ resolve:… }}, an ARN, an SSM parameter name, a
+# Secrets Manager id, a prompt (*) or a plain word such as true or none.
+is_reference(v) if regex.match(`^(\$|%|\(|\{\{|\*+$|arn:|ssm:|resolve:|/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$)`, v)
+
+is_reference(v) if contains(v, "{{")
+
+is_reference(v) if contains(lower(v), "secretsmanager")
+
+is_reference(v) if lower(v) in {"true", "false", "null", "none", "required", "yes", "no", "changeme", "", "string", "securestring"}
+
+# high_entropy: long enough, of at least three character classes and of
+# many distinct characters — what a generated or real password looks like,
+# unlike a word, a path or a setting.
+high_entropy(v) if {
+	count(v) >= 10
+	classes := [1 |
+		some p in [`[a-z]`, `[A-Z]`, `[0-9]`, `[^A-Za-z0-9]`]
+		regex.match(p, v)
+	]
+	count(classes) >= 3
+	count({c | some c in split(v, "")}) >= 8
+	not regex.match(`^[A-Za-z]:\\|^https?://|^[a-z0-9.-]+\.(com|net|org|io)$`, v)
+}
+
+# mask shows only what identifies the kind of secret: its first four
+# characters when they are the format's public prefix, never the rest.
+mask(v, true) := sprintf("%s… (%d characters)", [substring(v, 0, 4), count(v)])
+
+mask(v, false) := sprintf("(%d characters, masked)", [count(v)])
+
+# line_of is the line of needle inside value (0-based).
+line_of(value, needle) := count(split(substring(value, 0, indexof(value, needle)), "\n")) - 1
 
 # secret_candidates are the document's strings that may hold a secret, with
 # their paths. kiln hands them over pre-filtered (input.secret_candidates:
-# strings containing one of the patterns' fixed prefixes, found in Go with
-# plain substring search); without it every string of the document is one.
+# strings containing a format's fixed part or a password-like word, found in
+# Go with plain substring search); without it every string of the
+# document is one.
 secret_candidates := [[c.path, c.value] | some c in input.secret_candidates] if input.secret_candidates
 
 secret_candidates := [[path, value] |
@@ -196,9 +251,13 @@ secret_candidates := [[path, value] |
 # METADATA
 # title: No plaintext secrets in components
 # description: >-
-#   Access keys and private keys in a component end up in Image Builder, in
-#   build logs and in every image; fetch them at build time from Secrets
-#   Manager or SSM Parameter Store instead.
+#   Access keys, private keys, tokens of well-known formats and passwords
+#   in password-like positions (password=…, --password …, parameter
+#   defaults, file content) end up in Image Builder, in build logs and in
+#   every image; fetch them at build time from Secrets Manager or SSM
+#   Parameter Store instead. Values that are references (SSM parameter
+#   names or ARNs, Secrets Manager ARNs, {{ resolve:… }}, {{ parameter }},
+#   variables) are not secrets. Findings show the value masked.
 # custom:
 #   id: KILN-CMP-009
 #   severity: critical
@@ -206,25 +265,58 @@ secret_candidates := [[path, value] |
 #   remediation: Remove the secret, rotate it, and read it at build time from Secrets Manager or SSM Parameter Store.
 plaintext_secrets contains r if {
 	some [path, value] in secret_candidates
-	some what, pattern in secret_patterns
-	regex.match(pattern, value)
-	r := lib.document_result(sprintf("contains %s in plaintext", [what]), path)
+	some what, pattern in secret_formats
+	some m in regex.find_n(pattern, value, -1)
+	r := {
+		"msg": sprintf("contains %s in plaintext: %s", [what, mask(secret_value(what, m), what != "a private key")]),
+		"path": path, "line": line_of(value, m), "in": "document",
+	}
+}
+
+plaintext_secrets contains r if {
+	some [path, value] in secret_candidates
+	some pattern in secret_assignments
+	some m in regex.find_all_string_submatch_n(pattern, value, -1)
+	v := m[count(m) - 1]
+	not is_reference(v)
+	high_entropy(v)
+	not format_match(m[0])
+	r := {
+		"msg": sprintf("sets a password-like value in plaintext: %s", [mask(v, false)]),
+		"path": path, "line": line_of(value, m[0]), "in": "document",
+	}
+}
+
+# secret_value is the part of a match that is the secret (an AWS secret
+# key's match starts with its variable name).
+secret_value("an AWS secret access key", m) := regex.find_n(`[A-Za-z0-9/+=]{40}$`, m, 1)[0]
+
+secret_value(what, m) := m if what != "an AWS secret access key"
+
+format_match(v) if {
+	some pattern in secret_formats
+	regex.match(pattern, v)
 }
 
 # METADATA
 # title: No default values for secret parameters
-# description: A parameter that holds a password, token or key must not have a default value in the document.
+# description: >-
+#   A parameter that holds a password, token or key must not have a value as
+#   its default in the document; a default that is a reference (an SSM
+#   parameter name or ARN, a Secrets Manager ARN, {{ resolve:… }}) is fine.
 # custom:
 #   id: KILN-CMP-010
 #   severity: high
 #   controls: ["srg:SRG-OS-000073-GPOS-00041", "nist-800-53:IA-5(7)"]
-#   remediation: Remove the default and pass the value from the recipe, or read it from Secrets Manager at build time.
+#   remediation: Remove the default and pass the value from the recipe, or default to the name of an SSM parameter or secret read at build time.
 secret_parameter_default contains r if {
 	some i, p in object.get(input.document, "parameters", [])
 	some name, def in p
 	regex.match(`(?i)(password|passwd|secret|token|api_?key|private_?key)`, name)
-	object.get(def, "default", "") != ""
-	r := lib.document_result(sprintf("parameter %s has a default value", [name]), ["parameters", i, name, "default"])
+	d := object.get(def, "default", "")
+	is_string(d)
+	not is_reference(d)
+	r := lib.document_result(sprintf("parameter %s has a default value (%s)", [name, mask(d, false)]), ["parameters", i, name, "default"])
 }
 
 # METADATA
@@ -299,14 +391,15 @@ shell_tls contains r if {
 # METADATA
 # title: No piping downloads into a shell
 # description: >-
-#   curl … | sh, and PowerShell's iwr … | iex or iex (New-Object
-#   Net.WebClient).DownloadString(…), run whatever the server returns at build
-#   time, unreviewed and unverified.
+#   curl … | sh, PowerShell's iwr … | iex or iex (New-Object
+#   Net.WebClient).DownloadString(…), and a downloaded script or installer run
+#   without a checksum or signature check in between (curl -o f …; bash f)
+#   run whatever the server returns at build time, unreviewed and unverified.
 # custom:
 #   id: KILN-CMP-015
 #   severity: high
 #   controls: ["srg:SRG-OS-000366-GPOS-00153", "nist-800-53:SI-7"]
-#   remediation: Download to a file, verify its checksum or signature, then run it.
+#   remediation: Download to a file, verify its checksum (sha256sum -c, Get-FileHash) or signature, then run it.
 pipe_to_shell contains r if {
 	some c in download_commands
 	c.kind == "run"
@@ -318,6 +411,12 @@ pipe_to_shell contains r if {
 	some c in ps_execute_commands
 	regex.match(`(?i)(invoke-webrequest|invoke-restmethod|downloadstring|downloaddata|net\.webclient)[^|]*\|\s*invoke-expression|invoke-expression\b.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)|\[scriptblock\]::create\(.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)`, c.text)
 	r := lib.command_result("runs downloaded code with Invoke-Expression", c)
+}
+
+pipe_to_shell contains r if {
+	some c in lib.commands
+	c.kind == "exec-download"
+	r := lib.command_result(sprintf("runs %s, downloaded earlier, without verifying its checksum or signature", [c.target]), c)
 }
 
 # pipe_to_shell_pattern: a download piped into a shell or interpreter (also

@@ -255,3 +255,8 @@ test_file_permissions_deny if {
 test_file_permissions_pass if {
 	count(component.file_permissions) == 0 with input as cmds([mode("0000", "/etc/shadow"), mode("0440", "/etc/sudoers"), mode("0644", "/etc/ssh/ssh_host_rsa_key.pub"), mode("go-rwx", "/etc/gshadow")])
 }
+
+test_pipe_to_shell_deny_exec_download if {
+	some r in component.pipe_to_shell with input as cmds([object.union(run("bash /tmp/i.sh"), {"kind": "exec-download", "target": "/tmp/i.sh"})])
+	contains(r.msg, "runs /tmp/i.sh, downloaded earlier")
+}

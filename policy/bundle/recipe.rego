@@ -18,15 +18,14 @@ default_update_components := [
 	"arn:aws:imagebuilder:*:aws:component/update-windows/*",
 ]
 
+# default_hardening_components are the AWS-managed hardening components,
+# by ARN: the STIG components and the CIS components of the AWS
+# Marketplace. A name is not evidence: teams whose own component is their
+# hardening list its ARN or name in policy.data.hardeningComponents.
 default_hardening_components := [
 	"arn:aws:imagebuilder:*:aws:component/stig-build-linux*",
 	"arn:aws:imagebuilder:*:aws:component/stig-build-windows*",
 	"arn:aws:imagebuilder:*:aws-marketplace:component/cis-*",
-	"*stig*",
-	"cis",
-	"cis-*",
-	"*-cis",
-	"*-cis-*",
 ]
 
 # block_devices are the recipe's EBS mappings with their paths: the build
@@ -118,28 +117,48 @@ any_component_matches(patterns) if {
 }
 
 # METADATA
-# title: Recipe includes a STIG or CIS hardening component
+# title: Recipe applies a STIG or CIS hardening profile
 # description: >-
-#   AMIs must be hardened by a STIG or CIS component: an AWS-managed
-#   stig-build-* component, a CIS Marketplace component, or a repository
-#   component tagged hardening (stig|cis) or named after one.
+#   AMIs must be hardened, and the recipe must show how: an AWS-managed
+#   stig-build-linux/stig-build-windows component or a CIS Marketplace
+#   component by ARN (or a component listed in policy.data.hardeningComponents),
+#   or a repository component that applies a named profile — it runs an
+#   OpenSCAP remediation (oscap xccdf eval --remediate --profile …), runs an
+#   AWS-managed STIG/CIS component with ExecuteDocument, or runs an Ansible
+#   Lockdown STIG/CIS role. A tag (hardening: cis) or a name is not evidence.
 # custom:
 #   id: KILN-RCP-005
 #   severity: high
 #   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:CM-6(a)"]
-#   remediation: "Add stig-build-linux (or your CIS component) to spec.components, or tag your hardening component with hardening: stig."
+#   remediation: "Add stig-build-linux-high (or your CIS Marketplace component) to spec.components by ARN, or have your hardening component run the remediation (oscap xccdf eval --remediate --profile …)."
 hardening_component contains r if {
 	input.kind == "ImageRecipe"
 	patterns := lib.setting("hardeningComponents", default_hardening_components)
 	not any_component_matches(patterns)
-	not any_component_tagged_hardening
-	r := lib.result("no STIG or CIS hardening component in the recipe", ["spec", "components"])
+	count(hardening_evidence) == 0
+	r := lib.result(sprintf("no evidence that the recipe applies a STIG or CIS profile%s", [not_evidence]), ["spec", "components"])
 }
 
-any_component_tagged_hardening if {
+# hardening_evidence is what kiln found in the recipe's repository
+# components (see the input's components[].resolved.hardening).
+hardening_evidence := [sprintf("%s %s", [c.resolved.name, e.how]) |
 	some c in object.get(input, "components", [])
-	lower(object.get(c, ["resolved", "tags", "hardening"], "")) in {"stig", "cis"}
-}
+	some e in object.get(c, ["resolved", "hardening"], [])
+]
+
+# not_evidence names what looks like hardening but does not show it.
+not_evidence := sprintf(": %s", [concat("; ", hints)]) if {
+	hints := [h |
+		some c in object.get(input, "components", [])
+		some h in component_hints(c)
+	]
+	count(hints) > 0
+} else := ""
+
+component_hints(c) := [sprintf("component %s is tagged hardening: %s, but a tag is not evidence", [c.resolved.name, t]) |
+	t := object.get(c, ["resolved", "tags", "hardening"], "")
+	t != ""
+]
 
 # METADATA
 # title: Production recipes pin component versions

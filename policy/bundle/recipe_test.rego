@@ -83,9 +83,26 @@ test_hardening_component_pass if {
 	count(recipe.hardening_component) == 0 with input as good
 }
 
-test_hardening_component_pass_tagged_repo_component if {
-	tagged := {"index": 1, "name": "baseline", "version": "2.0.0", "arn": "", "resolved": {"name": "baseline", "version": "2.0.0", "tags": {"hardening": "CIS"}}}
-	count(recipe.hardening_component) == 0 with input as object.union(good, {"components": [update, tagged]})
+test_hardening_component_deny_tag_is_not_evidence if {
+	tagged := {"index": 1, "name": "baseline", "version": "2.0.0", "arn": "", "resolved": {"name": "baseline", "version": "2.0.0", "tags": {"hardening": "CIS"}, "hardening": []}}
+	some r in recipe.hardening_component with input as object.union(good, {"components": [update, tagged]})
+	contains(r.msg, "component baseline is tagged hardening: CIS, but a tag is not evidence")
+}
+
+test_hardening_component_deny_named_after_a_profile if {
+	named := {"index": 1, "name": "cis-baseline", "version": "2.0.0", "arn": "", "resolved": {"name": "cis-baseline", "version": "2.0.0", "tags": {}, "hardening": []}}
+	count(recipe.hardening_component) == 1 with input as object.union(good, {"components": [update, named]})
+}
+
+test_hardening_component_pass_openscap_component if {
+	scap := {"index": 1, "name": "baseline", "version": "2.0.0", "arn": "", "resolved": {"name": "baseline", "version": "2.0.0", "tags": {}, "hardening": [{"how": "runs an OpenSCAP remediation", "profile": "xccdf_org.ssgproject.content_profile_stig"}]}}
+	count(recipe.hardening_component) == 0 with input as object.union(good, {"components": [update, scap]})
+}
+
+test_hardening_component_pass_configured_name if {
+	own := {"index": 1, "name": "acme-hardening", "version": "2.0.0", "arn": "", "resolved": {"name": "acme-hardening", "version": "2.0.0", "tags": {}, "hardening": []}}
+	count(recipe.hardening_component) == 0 with input as object.union(good, {"components": [update, own]})
+		with data.kiln.config as {"hardeningComponents": ["acme-hardening"]}
 }
 
 test_hardening_component_pass_container if {
