@@ -3,7 +3,9 @@ package e2e
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiln-gitops/kiln/gh"
 	"github.com/kiln-gitops/kiln/gh/ghtest"
@@ -151,5 +153,92 @@ func TestRevokedTokenIsRemintedOnce(t *testing.T) {
 	}
 	if unauthorized > 2 {
 		t.Errorf("%d requests refused with 401, want the revoked token refused once or twice, not every job", unauthorized)
+	}
+}
+
+// A primary rate limit longer than kiln waits in a request parks the job
+// until the reset instead of spending its retries: with the installation's
+// quota spent for 12 s (the job's retries would be over in 3 s), the checks
+// still arrive after the reset, from the job's first attempt.
+func TestRateLimitParksTheJob(t *testing.T) {
+	w := newWorld(t)
+	w.seedExamples()
+	head := w.openPR(9, "imds-optional", imdsOptional(t), false)
+	w.start()
+	reset := time.Now().Add(12 * time.Second)
+	w.gh.ExhaustRateLimit(reset)
+	d := w.prEvent("opened", 9, "imds-optional", head, nil)
+	w.mustPost(d)
+	checks := w.waitChecks(checkTimeout, head, prChecks...)
+	w.idle()
+	if time.Now().Before(reset) {
+		t.Fatal("the checks arrived before the reset: the quota was not spent")
+	}
+	if c := checks["kiln/policy"].Conclusion; c != "failure" {
+		t.Errorf("kiln/policy: %s, want failure (the real result, not a give-up)", c)
+	}
+	w.mu.Lock()
+	logs := w.logs[0].String()
+	w.mu.Unlock()
+	done := false
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"delivery":"`+d.id()+`"`) && strings.Contains(line, `"msg":"job done"`) {
+			done = true
+			if !strings.Contains(line, `"attempt":1`) {
+				t.Errorf("the job finished on another attempt than its first: %s", line)
+			}
+		}
+		if strings.Contains(line, `"delivery":"`+d.id()+`"`) && strings.Contains(line, "gave up") {
+			t.Errorf("the job was given up: %s", line)
+		}
+	}
+	if !done {
+		t.Fatalf("no job done line for %s", d.id())
+	}
+}
+
+// A burst of commands across two SIGKILLs of kiln is answered exactly
+// once each: a job cut off after its answer was posted finds the answer
+// when it runs again.
+func TestCommandsAcrossKillsAnsweredOnce(t *testing.T) {
+	w := newWorld(t)
+	w.seedExamples()
+	head := w.openPR(12, "imds-optional", imdsOptional(t), false)
+	w.start()
+	commands := map[int64]string{}
+	post := func(n int) {
+		for range n {
+			body := []string{"/kiln help", "/kiln plan"}[len(commands)%2]
+			id := w.gh.AddComment(fullName, 12, "alice", body)
+			commands[id] = body
+			w.mustPost(w.commentEvent(12, id, "alice", body))
+		}
+	}
+	post(8)
+	time.Sleep(300 * time.Millisecond)
+	w.kill()
+	w.start()
+	post(8)
+	time.Sleep(300 * time.Millisecond)
+	w.kill()
+	w.start()
+	w.waitFor(3*checkTimeout, "an answer to every command", func() bool {
+		for id := range commands {
+			if len(w.commentsWith(12, gh.AnswerMarker(id))) == 0 {
+				return false
+			}
+		}
+		return true
+	}, func() string { return commentBodies(w.gh.Comments(fullName, 12)) })
+	w.idle()
+	for id, body := range commands {
+		if n := len(w.commentsWith(12, gh.AnswerMarker(id))); n != 1 {
+			t.Errorf("%q (comment %d) answered %d times, want once", body, id, n)
+		}
+	}
+	for _, name := range prChecks {
+		if n := len(w.runs(head, name)); n != 1 {
+			t.Errorf("%d %s check runs after 8 plans across two kills, want 1", n, name)
+		}
 	}
 }

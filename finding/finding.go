@@ -8,7 +8,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Severity orders findings. Validation problems are always SeverityError;
@@ -73,14 +75,44 @@ type Pos struct {
 	Column int    `json:"column,omitempty"`
 }
 
+// String is "file:line:column". Control and bidirectional formatting
+// characters in the file name are escaped (`\x1b`, `\u202e`): a file name
+// is the repository author's text and must not drive a terminal or hide
+// what a check run shows.
 func (p Pos) String() string {
+	file := EscapeControl(p.File)
 	switch {
 	case p.Line == 0:
-		return p.File
+		return file
 	case p.Column == 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
+		return fmt.Sprintf("%s:%d", file, p.Line)
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+	return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
+}
+
+// EscapeControl writes control characters (C0, DEL, C1) and Unicode's
+// bidirectional formatting characters in s as Go escapes, leaving the
+// rest as it is.
+func EscapeControl(s string) string {
+	if !strings.ContainsFunc(s, needsEscape) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !needsEscape(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func needsEscape(r rune) bool {
+	return unicode.IsControl(r) || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // Waiver records why a policy finding does not count.

@@ -25,14 +25,14 @@ var _ job.GitHub = (*Access)(nil)
 
 // Access returns an installation's access to repository owner/name.
 func (c *Clients) Access(installationID int64, owner, name string) (*Access, error) {
-	client, err := c.Installation(installationID)
+	in, err := c.installation(installationID)
 	if err != nil {
 		return nil, err
 	}
 	if owner == "" || name == "" {
 		return nil, fmt.Errorf("github: repository %q/%q is not valid", owner, name)
 	}
-	return &Access{client: client, clients: c, installation: installationID, owner: owner, name: name}, nil
+	return &Access{client: in.client, clients: c, installation: installationID, owner: owner, name: name}, nil
 }
 
 // Factory adapts Clients to job.GitHubFactory.

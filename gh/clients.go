@@ -195,15 +195,6 @@ func (c *Clients) installation(id int64) (*installation, error) {
 	return in, nil
 }
 
-// Installation is the client authenticated as installation id.
-func (c *Clients) Installation(id int64) (*github.Client, error) {
-	in, err := c.installation(id)
-	if err != nil {
-		return nil, err
-	}
-	return in.client, nil
-}
-
 // InstallationToken returns a live token of installation id, for Git over
 // HTTPS. It is cached and refreshed before it expires.
 func (c *Clients) InstallationToken(ctx context.Context, id int64) (string, error) {

@@ -30,7 +30,7 @@ func TestBundleRegoTests(t *testing.T) {
 	t.Logf("%d Rego tests passed", passed)
 }
 
-var ruleID = regexp.MustCompile(`^KILN-(INF|RCP|CMP|DST|PPL|LCP)-\d{3}$`)
+var ruleID = regexp.MustCompile(`^KILN-[A-Z]{3}-\d{3}$`)
 
 // TestBundleRules checks every built-in rule's METADATA and that each has
 // Rego tests both ways: test_<rule>_deny… and test_<rule>_pass….

@@ -498,7 +498,11 @@ func teeTarget(words []word) string {
 // and is not escaped: '…' is literal, "…" honours \", a backslash outside
 // quotes escapes the next byte. That is as much of the shell's quoting as
 // splitting and comment stripping need.
-func unquoted(s string) iter.Seq[int] {
+func unquoted(s string) iter.Seq[int] { return outsideQuotes(s, '\\') }
+
+// outsideQuotes yields the index of every byte of s outside '…' and "…"
+// quotes and not escaped by esc (which also escapes inside "…").
+func outsideQuotes(s string, esc byte) iter.Seq[int] {
 	return func(yield func(int) bool) {
 		var q byte
 		for i := 0; i < len(s); i++ {
@@ -507,12 +511,12 @@ func unquoted(s string) iter.Seq[int] {
 			case q != 0:
 				if c == q {
 					q = 0
-				} else if c == '\\' && q == '"' {
+				} else if c == esc && q == '"' {
 					i++
 				}
 			case c == '\'' || c == '"':
 				q = c
-			case c == '\\':
+			case c == esc:
 				i++
 			default:
 				if !yield(i) {

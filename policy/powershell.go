@@ -41,32 +41,9 @@ var (
 )
 
 // psUnquoted yields the index of every byte of s outside PowerShell quotes
-// and not escaped: '…' is literal, "…" honours `", and
-// a backtick outside quotes escapes the next byte.
-func psUnquoted(s string) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		var q byte
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case q != 0:
-				if c == '`' && q == '"' {
-					i++
-				} else if c == q {
-					q = 0
-				}
-			case c == '\'' || c == '"':
-				q = c
-			case c == '`':
-				i++
-			default:
-				if !yield(i) {
-					return
-				}
-			}
-		}
-	}
-}
+// and not escaped: '…' is literal, "…" honours `", and a backtick outside
+// quotes escapes the next byte.
+func psUnquoted(s string) iter.Seq[int] { return outsideQuotes(s, '`') }
 
 // stripPSComments drops the # and <# … #> comments of one line.
 func stripPSComments(line string) string {
