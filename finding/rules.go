@@ -57,6 +57,13 @@ var ruleDocs = map[string]RuleDoc{
 	"config/unknown-rule":   {"Setting for a rule that does not exist", "policy.rules names a rule id no loaded policy has, so the setting does nothing.", "Fix the id (the built-in rules are listed in policy/README.md), or remove the setting."},
 	"check/no-resources":    {"No resources found", "The check found no kiln resources (files with apiVersion: kiln/v1 and a kind), so it would pass without checking anything.", "Check the folder and the roots: setting of .kiln.yaml; pass --allow-empty where an empty repository is expected."},
 
+	"schedule/cron":                 {"Schedule not in Image Builder's cron syntax", "Image Builder takes cron(minutes hours day-of-month month day-of-week year): six fields with its ranges and wildcards, one of the two day fields ?. Anything else is refused when the pipeline is created, after the merge.", "Write the schedule as the message suggests, e.g. cron(0 4 ? * sun *)."},
+	"schedule/timezone":             {"Unknown time zone", "A pipeline schedule's timezone must be an IANA time zone name.", "Use a name such as Etc/UTC or Europe/Berlin."},
+	"distribution/name-per-build":   {"AMI name the same for every build", "AMI names must differ per build: the second build with a fixed name fails because the AMI exists.", "Add {{ imagebuilder:buildDate }} (or {{ imagebuilder:buildVersion }}) to the name."},
+	"distribution/duplicate-region": {"Region distributed twice", "Image Builder refuses a distribution configuration that lists a region more than once.", "Merge the two entries for the region into one."},
+	"arn/literal-region":            {"ARN with a literal region", "An ARN names a region other than that of an environment the repository is applied to, so the resource is not found there.", "Write {region} in the ARN; kiln fills in each environment's region."},
+	"arn/literal-account":           {"ARN with another environment's account", "An ARN names the account of one environment, but the repository is applied to others too.", "Write {account} in the ARN; kiln fills in each environment's account."},
+
 	// AWSTOE documents
 	"toe/schema-version":      {"AWSTOE schemaVersion", "AWSTOE documents need schemaVersion: 1.0.", "Set schemaVersion: 1.0."},
 	"toe/phase-name":          {"Phase that Image Builder skips", "AWSTOE runs any phase name, but Image Builder runs only build, validate, test and container-host-test; the steps of other phases never run in a bake.", "Rename the phase to one Image Builder runs, or keep it for awstoe run --phases only."},

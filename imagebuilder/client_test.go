@@ -73,7 +73,7 @@ func TestCreateIsIdempotentAndVersionsImmutable(t *testing.T) {
 	// A replayed apply: same tokens, same content, same ARNs, nothing new.
 	for _, k := range []string{"component", "recipe", "infra", "dist", "pipeline"} {
 		r := res[k]
-		arn, err := c.Create(ctx, r, rs.resolve, token(r.ID().String()), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
+		arn, err := c.Create(ctx, r, rs.resolve, tokenFor(r.ID().String()), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
 		if err != nil {
 			t.Fatalf("replay %s: %v", r.ID(), err)
 		}
@@ -90,7 +90,7 @@ func TestCreateIsIdempotentAndVersionsImmutable(t *testing.T) {
 	}
 
 	changed := resource(t, strings.Replace(recipeYAML("web", "1.0.0", "hello"), "volumeSize: 20", "volumeSize: 30", 1))
-	_, err = c.Create(ctx, changed, rs.resolve, token(changed.ID().String()), nil, false)
+	_, err = c.Create(ctx, changed, rs.resolve, tokenFor(changed.ID().String()), nil, false)
 	if !imagebuilder.IsIdempotentMismatch(err) {
 		t.Fatalf("same token, changed content: %v", err)
 	}

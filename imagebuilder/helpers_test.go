@@ -177,7 +177,7 @@ func world(tb testing.TB, c *imagebuilder.Client) (refs, map[string]*model.Resou
 	}
 	for _, k := range []string{"component", "recipe", "infra", "dist", "pipeline"} {
 		r := res[k]
-		arn, err := c.Create(ctx, r, rs.resolve, token(r.ID().String()), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
+		arn, err := c.Create(ctx, r, rs.resolve, tokenFor(r.ID().String()), map[string]string{imagebuilder.TagRepo: "acme/images"}, false)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -186,9 +186,9 @@ func world(tb testing.TB, c *imagebuilder.Client) (refs, map[string]*model.Resou
 	return rs, res
 }
 
-// token is a client token for id within the service's 36 characters, as
+// tokenFor is a client token for id within the service's 36 characters, as
 // kiln's own tokens are.
-func token(id string) string {
+func tokenFor(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:16])
 }

@@ -3,9 +3,12 @@
 // validator that turns schema violations into findings at the file, line
 // and column of the offending value.
 //
-// The same files are published for editors: a resource file that starts
-// with `# yaml-language-server: $schema=https://kiln.dev/schemas/kiln.json`
-// gets completion, hover descriptions and live errors.
+// The same files are written out for editors (`kiln schema --out DIR`): a
+// resource file that starts with a modeline naming kiln.json by a relative
+// path (`# yaml-language-server: $schema=../schemas/kiln.json`) gets
+// completion, hover descriptions and live errors. The files carry no $id
+// and refer to each other by relative $refs, so they work from wherever
+// they are loaded: a folder, a raw URL of a tagged release, a local server.
 package schemas
 
 import (
@@ -24,8 +27,10 @@ import (
 //go:embed *.json
 var files embed.FS
 
-// BaseURL is where the schemas are published; it is also their $id prefix.
-const BaseURL = "https://kiln.dev/schemas/"
+// baseURL is where the compiler places the embedded files. It is no
+// published address: the files have no $id, so their relative $refs
+// resolve against whatever URL they were loaded from, here this one.
+const baseURL = "file:///kiln/schemas/"
 
 // Schema file names.
 const (
@@ -73,13 +78,13 @@ func New() (*Validator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse schema %s: %w", e.Name(), err)
 		}
-		if err := c.AddResource(BaseURL+e.Name(), doc); err != nil {
+		if err := c.AddResource(baseURL+e.Name(), doc); err != nil {
 			return nil, fmt.Errorf("add schema %s: %w", e.Name(), err)
 		}
 	}
 	v := &Validator{kinds: map[model.Kind]*jsonschema.Schema{}, byLocation: map[string]*jsonschema.Schema{}}
 	compile := func(name string) (*jsonschema.Schema, error) {
-		s, err := c.Compile(BaseURL + name)
+		s, err := c.Compile(baseURL + name)
 		if err != nil {
 			return nil, fmt.Errorf("compile schema %s: %w", name, err)
 		}

@@ -35,6 +35,7 @@ func Repository(repo *model.Repository, v *schemas.Validator) []finding.Finding 
 		out = append(out, versions(r)...)
 	}
 	out = append(out, references(repo)...)
+	out = append(out, service(repo)...)
 	finding.Sort(out)
 	return out
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
@@ -12,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/kiln-gitops/kiln/schemas"
 	"github.com/kiln-gitops/kiln/server"
 )
 
@@ -269,5 +273,36 @@ func TestServeBoolFlag(t *testing.T) {
 		if err != nil || !cfg.AdminOnMain {
 			t.Errorf("%v: %v, admin on main %v", args, err, cfg.AdminOnMain)
 		}
+	}
+}
+
+// TestSchemaCommand: kiln schema writes every embedded schema, byte for
+// byte, and prints one by name.
+func TestSchemaCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "vendor", "schemas")
+	code, out, errOut := kiln(t, "schema", "--out", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	names, err := fs.Glob(schemas.FS(), "*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		want, _ := fs.ReadFile(schemas.FS(), name)
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: %v (%d bytes, want %d)", name, err, len(got), len(want))
+		}
+		if !strings.Contains(out, filepath.Join(dir, name)) {
+			t.Errorf("output does not name %s:\n%s", name, out)
+		}
+	}
+	code, out, _ = kiln(t, "schema", "kiln.json")
+	if want, _ := fs.ReadFile(schemas.FS(), "kiln.json"); code != exitOK || out != string(want) {
+		t.Errorf("kiln schema kiln.json: exit %d, %d bytes", code, len(out))
+	}
+	if code, _, errOut := kiln(t, "schema", "nope.json"); code != exitUsage || !strings.Contains(errOut, `no schema "nope.json"`) {
+		t.Errorf("unknown schema: exit %d %s", code, errOut)
 	}
 }

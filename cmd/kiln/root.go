@@ -79,6 +79,7 @@ Exit codes: 0 clean, 1 failing findings, 2 usage or internal error.`,
 		newImportCmd(),
 		newServeCmd(),
 		newPolicyCmd(),
+		newSchemaCmd(),
 		newVersionCmd(),
 	)
 	root.SetHelpCommand(newHelpCmd(root))

@@ -185,3 +185,64 @@ func join(path, member string) string {
 	}
 	return path + "." + member
 }
+
+// Has reports whether path (members joined by ".", a list member written
+// with [], as in distributions[].region) names a member of shape.
+func (m *Model) Has(shape, path string) bool {
+	name := shape
+	for _, part := range strings.Split(path, ".") {
+		sh, ok := m.Shapes[name]
+		if !ok || sh.Type != "structure" {
+			return false
+		}
+		ref, ok := sh.Members[strings.TrimRight(part, "[]")]
+		if !ok {
+			return false
+		}
+		name = ref.Shape
+		for m.Shapes[name] != nil && m.Shapes[name].Type == "list" {
+			name = m.Shapes[name].Member.Shape
+		}
+	}
+	return true
+}
+
+// Required lists the required member paths of shape that a value setting
+// the paths in sent must carry: the top-level required members, and those
+// of every structure sent reaches.
+func (m *Model) Required(shape string, sent []string) []string {
+	var out []string
+	add := func(prefix, name string) {
+		for _, r := range m.Shapes[name].Required {
+			out = append(out, join(prefix, r))
+		}
+	}
+	add("", shape)
+	for _, p := range sent {
+		name, list := m.resolve(shape, p)
+		if name != "" && m.Shapes[name].Type == "structure" {
+			if list {
+				p += "[]"
+			}
+			add(p, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// resolve is the shape path names (through lists), or "", and whether
+// its last member is a list.
+func (m *Model) resolve(shape, path string) (string, bool) {
+	if !m.Has(shape, path) {
+		return "", false
+	}
+	name, list := shape, false
+	for _, part := range strings.Split(path, ".") {
+		name, list = m.Shapes[name].Members[strings.TrimRight(part, "[]")].Shape, false
+		for m.Shapes[name].Type == "list" {
+			name, list = m.Shapes[name].Member.Shape, true
+		}
+	}
+	return name, list
+}
