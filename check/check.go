@@ -39,6 +39,12 @@ type Input struct {
 	// its root) whose findings are reported; the whole repository is still
 	// loaded, so references from the folder resolve.
 	Folder string
+	// Hold keeps the run's share of the Checker's memory budget after Run
+	// returns, until Result.Release: for a caller that goes on working with
+	// the result (a pull-request job planning and reporting), so that other
+	// jobs wait until it is done with the trees. Without it the share ends
+	// with Run.
+	Hold bool
 	// AllowEmpty lets a check without any resource (in Folder) pass; by
 	// default that is a failing finding, so a wrong folder or roots setting
 	// never passes as green.
@@ -59,7 +65,16 @@ type Result struct {
 	// resources without a base).
 	Changed []*model.Resource
 
-	folder string // Input.Folder
+	folder  string // Input.Folder
+	release func() // the budget share held for Input.Hold
+}
+
+// Release gives back the memory budget a run with Input.Hold kept; it is
+// safe to call more than once, and on a nil Result.
+func (r *Result) Release() {
+	if r != nil && r.release != nil {
+		r.release()
+	}
 }
 
 // FailOn is the effective failing severity.
@@ -105,7 +120,16 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wait for memory to load: %w", err)
 	}
-	defer release()
+	res, err := c.run(ctx, in)
+	if err != nil || !in.Hold {
+		release()
+		return res, err
+	}
+	res.release = release
+	return res, nil
+}
+
+func (c *Checker) run(ctx context.Context, in Input) (*Result, error) {
 	// Base and head are independent trees: load them side by side.
 	var (
 		base    *model.Repository
@@ -115,9 +139,8 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 	if in.Base != nil {
 		loads.Go(func() { base, _, baseErr = loader.Load(ctx, in.Base, in.Limits) })
 	}
-	head, headFindings, herr := loader.Load(ctx, in.Head, in.Limits)
+	head, headFindings, err := loader.Load(ctx, in.Head, in.Limits)
 	loads.Wait()
-	err = herr
 	if err != nil {
 		return nil, fmt.Errorf("load head: %w", err)
 	}

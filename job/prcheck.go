@@ -65,6 +65,7 @@ func (r *prRun) run(ctx context.Context, ext string, withPlan bool) error {
 		ids[name] = id
 	}
 	res, err := r.checkTrees(ctx)
+	defer res.Release()
 	if err != nil {
 		// A tree that cannot be read or a policy that does not compile is
 		// reported on the checks, then retried by the queue. The error
@@ -156,7 +157,9 @@ func (r *prRun) checkTrees(ctx context.Context) (*check.Result, error) {
 	if err != nil {
 		return nil, failedTo("fetch the base branch "+r.pr.BaseRef, err)
 	}
-	res, err := r.Checker.Run(ctx, check.Input{Head: head, Base: base, Now: r.now()})
+	// The job keeps the trees' share of the memory budget until it is done
+	// with them (run releases it).
+	res, err := r.Checker.Run(ctx, check.Input{Head: head, Base: base, Now: r.now(), Hold: true})
 	if err != nil {
 		return nil, failedTo("check the files", err)
 	}

@@ -35,7 +35,13 @@ func main() {
 	event := flag.String("event", "pull_request", "X-GitHub-Event")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	dir := flag.String("data-dir", "", "queue data dir (default: a temporary directory, removed afterwards)")
+	natsURL := flag.String("nats", "", "external NATS URL(s): the replicas' shared cluster (default: embedded)")
+	replicas := flag.Int("replicas", 1, "kiln replicas taking deliveries (each its own NATS connection, queue and listener; needs -nats above 1)")
+	streamReplicas := flag.Int("stream-replicas", 1, "copies of the stream in the NATS cluster")
 	flag.Parse()
+	if *replicas < 1 || *replicas > 16 || (*replicas > 1 && *natsURL == "") {
+		log.Fatal("want 1 <= replicas <= 16, and -nats for more than one")
+	}
 	if *n <= 0 || *n > 1_000_000 || *c <= 0 || *c > 256 {
 		log.Fatal("want 0 < n <= 1,000,000 and 0 < c <= 256")
 	}
@@ -49,13 +55,13 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n, *c, *payload, *event, *dir); err != nil {
+	if err := run(*n, *c, *payload, *event, *dir, *natsURL, *replicas, *streamReplicas); err != nil {
 		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
 }
 
-func run(n, conns int, payloadFile, event, dataDir string) error {
+func run(n, conns int, payloadFile, event, dataDir, natsURL string, replicas, streamReplicas int) error {
 	body, err := os.ReadFile(payloadFile)
 	if err != nil {
 		return err
@@ -67,24 +73,38 @@ func run(n, conns int, payloadFile, event, dataDir string) error {
 		defer os.RemoveAll(dataDir)
 	}
 	ctx := context.Background()
-	q, err := queue.Open(ctx, queue.Config{DataDir: filepath.Join(dataDir, "queue")}, nil)
-	if err != nil {
-		return err
-	}
-	defer q.Close()
 	secret := []byte("bench-secret")
-	in, err := webhook.NewIntake(secret, q, webhook.IntakeOptions{})
-	if err != nil {
-		return err
+	// Each replica: its own connection, queue, intake and loopback listener,
+	// as separate kiln serve processes would have.
+	var urls []string
+	var q *queue.Queue
+	stream := "KILN_BENCH_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	for i := range replicas {
+		cfg := queue.Config{DataDir: filepath.Join(dataDir, "queue")}
+		if natsURL != "" {
+			cfg = queue.Config{URL: natsURL, Stream: stream, Replicas: streamReplicas}
+		}
+		rq, err := queue.Open(ctx, cfg, nil)
+		if err != nil {
+			return fmt.Errorf("replica %d: %w", i+1, err)
+		}
+		defer rq.Close()
+		if q == nil {
+			q = rq
+		}
+		in, err := webhook.NewIntake(secret, rq, webhook.IntakeOptions{})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: in, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		urls = append(urls, "http://"+ln.Addr().String()+"/webhook")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0") // loopback only
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: in, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/webhook"
 	sig := webhook.Sign(secret, body)
 	// Prefix per run so a reused data dir does not turn the deliveries into
 	// duplicates.
@@ -106,7 +126,7 @@ func run(n, conns int, payloadFile, event, dataDir string) error {
 				if i >= n {
 					return
 				}
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+				req, _ := http.NewRequest(http.MethodPost, urls[i%len(urls)], bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("X-GitHub-Event", event)
 				req.Header.Set("X-GitHub-Delivery", prefix+"-"+strconv.Itoa(i))
@@ -137,7 +157,11 @@ func run(n, conns int, payloadFile, event, dataDir string) error {
 	}
 	slices.Sort(latencies)
 	pct := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
-	fmt.Printf("intake: %d signed %s deliveries of %d bytes, %d connections, GOMAXPROCS=%d\n", n, event, len(body), conns, runtime.GOMAXPROCS(0))
+	where := "embedded JetStream"
+	if natsURL != "" {
+		where = fmt.Sprintf("a NATS cluster (stream replicas %d)", streamReplicas)
+	}
+	fmt.Printf("intake: %d signed %s deliveries of %d bytes, %d connections, %d replica(s) on %s, GOMAXPROCS=%d\n", n, event, len(body), conns, replicas, where, runtime.GOMAXPROCS(0))
 	fmt.Printf("  %.0f deliveries/s (%.2fs)\n", float64(n)/elapsed.Seconds(), elapsed.Seconds())
 	fmt.Printf("  202 latency p50 %v  p90 %v  p99 %v  max %v\n",
 		pct(0.50).Round(time.Microsecond), pct(0.90).Round(time.Microsecond), pct(0.99).Round(time.Microsecond), latencies[n-1].Round(time.Microsecond))
