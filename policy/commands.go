@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"iter"
 	"regexp"
 	"slices"
@@ -48,7 +47,7 @@ var indexedWords = []string{
 	"passwd", "usermod", "useradd", "securestring", "net user",
 	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
 	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
-	"shadow", "sudoers", "ssh_host_",
+	"shadow", "sudoers", "ssh_host_", "exec-download",
 }
 
 // indexedWordTerms are indexedWords as OPA strings, built once.
@@ -80,11 +79,12 @@ func extractCommands(doc map[string]any) (*ast.Array, ast.Object) {
 	cmds := documentCommands(doc)
 	terms := make([]*ast.Term, 0, len(cmds))
 	lowers := make([]string, 0, len(cmds))
-	paths := map[string]*ast.Term{}
+	// The lines of one string share its path slice: convert it once.
+	var last []any
+	var path *ast.Term
 	for _, c := range cmds {
-		key := fmt.Sprint(c.path)
-		path, ok := paths[key]
-		if !ok {
+		if len(c.path) == 0 || len(last) == 0 || &c.path[0] != &last[0] {
+			last = c.path
 			elems := make([]*ast.Term, len(c.path))
 			for i, e := range c.path {
 				switch e := e.(type) {
@@ -95,7 +95,6 @@ func extractCommands(doc map[string]any) (*ast.Array, ast.Object) {
 				}
 			}
 			path = ast.ArrayTerm(elems...)
-			paths[key] = path
 		}
 		lower := strings.ToLower(c.text)
 		lowers = append(lowers, lower)
@@ -252,6 +251,9 @@ func normaliseScript(s string) []shellLine {
 			if l, ok := normaliseCommand(seg); ok {
 				l.line = start
 				out = append(out, l)
+			}
+			if !strings.Contains(seg, "chmod") && !strings.Contains(seg, "install") {
+				continue
 			}
 			for _, m := range chmodModes(commandWords(seg)) {
 				m.line = start

@@ -26,6 +26,10 @@ var (
 
 // downloadedFile is the file a command downloads to, "" when none.
 func downloadedFile(c command) string {
+	lower := strings.ToLower(c.text)
+	if !strings.Contains(lower, "curl") && !strings.Contains(lower, "wget") && !strings.Contains(lower, "invoke-") && !strings.Contains(lower, "download") && !strings.Contains(lower, "bitstransfer") {
+		return "" // the cheap test first: this runs for every command
+	}
 	for _, re := range []*regexp.Regexp{curlOut, wgetOut, psOutFile, psDownTo, psBits} {
 		if m := re.FindStringSubmatch(c.text); m != nil {
 			return m[1]
@@ -61,7 +65,10 @@ func unverifiedRuns(cmds []command) []command {
 				continue
 			}
 			if runsFile(c.text, d.file) {
+				// The marker puts the line in the command index (see
+				// indexedWords), so the rule never walks the other commands.
 				x := c
+				x.text = "exec-download: " + c.text
 				x.kind = "exec-download"
 				x.target = d.file
 				out = append(out, x)

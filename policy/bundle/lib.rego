@@ -96,7 +96,7 @@ indexed_words := {
 	"passwd", "usermod", "useradd", "securestring", "net user",
 	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
 	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
-	"shadow", "sudoers", "ssh_host_",
+	"shadow", "sudoers", "ssh_host_", "exec-download",
 }
 
 # mentioning(word) are the commands that mention any word, for rules about
