@@ -34,20 +34,17 @@ type shellLine struct {
 	line   int    // 0-based line inside the command string
 }
 
-// indexedWords are the words the built-in rules look for in commands:
+// indexedWords are the words the built-in rules look for in commands
+// ("a|b" for any of a and b, so a rule looks up its words at once):
 // commandIndex lists, for each, the commands whose lower-cased text
 // contains it, so those rules never walk the other commands in Rego. The
 // bundle names the same words (lib.indexed_words, whose lib.mentions this
 // index becomes); TestIndexesCoverBundle keeps the two lists equal.
 var indexedWords = []string{
 	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
-	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
-	"enforc", "selinux", "curl", "wget",
-	"invoke-expression", "scriptblock", "certificate", "trustall", "sslverify", "strict-ssl", "tls_reject",
-	"passwd", "usermod", "useradd", "securestring", "net user",
-	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
-	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
-	"shadow", "sudoers", "ssh_host_", "exec-download",
+	"audit", "auditd",
+	"telnet|rsh|ftp", "gpg|signature|unauthenticated", "enforc|selinux", "curl|wget", "certificate|trustall|sslverify|strict-ssl|tls_reject", "invoke-expression|scriptblock", "passwd|usermod|useradd|securestring|net user", "mppreference|defender|windefend", "firewall|ufw|nftables|mpssvc", "enablelua|consentpromptbehavioradmin", "shadow|sudoers|ssh_host_",
+	"executionpolicy", "exec-download",
 }
 
 // indexedWordTerms are indexedWords as OPA strings, built once.
@@ -186,9 +183,13 @@ func commandIndex(terms []*ast.Term, lowers []string) ast.Object {
 	var empty *ast.Term
 	for wi, w := range indexedWords {
 		var hits []*ast.Term
+		alts := strings.Split(w, "|")
 		for i, l := range lowers {
-			if strings.Contains(l, w) {
-				hits = append(hits, terms[i])
+			for _, a := range alts {
+				if strings.Contains(l, a) {
+					hits = append(hits, terms[i])
+					break
+				}
 			}
 		}
 		if hits == nil {
@@ -248,14 +249,16 @@ func normaliseScript(s string) []shellLine {
 			}
 		}
 		for _, seg := range splitList(code) {
-			if l, ok := normaliseCommand(seg); ok {
+			seg = strings.TrimSpace(seg)
+			if seg == "" {
+				continue
+			}
+			words := commandWords(seg)
+			if l, ok := normaliseCommand(seg, words); ok {
 				l.line = start
 				out = append(out, l)
 			}
-			if !strings.Contains(seg, "chmod") && !strings.Contains(seg, "install") {
-				continue
-			}
-			for _, m := range chmodModes(commandWords(seg)) {
+			for _, m := range chmodModes(words) {
 				m.line = start
 				out = append(out, m)
 			}
@@ -307,12 +310,9 @@ func heredocMode(code string) (mode, target string) {
 	return "write", ""
 }
 
-func normaliseCommand(seg string) (shellLine, bool) {
-	seg = strings.TrimSpace(seg)
-	if seg == "" {
-		return shellLine{}, false
-	}
-	words := commandWords(seg)
+// normaliseCommand normalises one simple command (seg, trimmed, split into
+// words).
+func normaliseCommand(seg string, words []word) (shellLine, bool) {
 	if len(words) == 0 {
 		return shellLine{}, false
 	}
