@@ -132,7 +132,7 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 		return nil, err
 	}
 	res.Validation = append(res.Validation, validation...)
-	res.Policy = append(res.Policy, policyFindings...)
+	res.Policy = append(res.Policy, withoutSchemaInvalid(policyFindings, validation)...)
 	if !in.AllowEmpty && len(res.Resources()) == 0 {
 		res.Validation = append(res.Validation, emptyFinding(in.Folder, res.Config))
 	}
@@ -194,6 +194,29 @@ func (c *Checker) evaluatePolicies(ctx context.Context, in Input, res *Result) (
 	}
 	out = append(out, results...)
 	return append(out, unmatchedSettings(res.Config, head, engine.RuleIDs(), results)...), nil
+}
+
+// withoutSchemaInvalid drops the policy findings about resources that fail
+// their schema: a policy reading a misspelt or misshapen field sees it as
+// absent and reports a false finding ("no component installs OS updates")
+// next to the schema error that is the real problem.
+func withoutSchemaInvalid(policy, validation []finding.Finding) []finding.Finding {
+	invalid := map[string]bool{}
+	for _, f := range validation {
+		if f.Rule == "schema" && f.Resource != "" {
+			invalid[f.Resource] = true
+		}
+	}
+	if len(invalid) == 0 {
+		return policy
+	}
+	out := policy[:0:0]
+	for _, f := range policy {
+		if !invalid[f.Resource] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func readPolicies(fsys fs.FS, repo *model.Repository) (map[string][]byte, error) {

@@ -388,7 +388,13 @@ func (w *world) waitFor(timeout time.Duration, what string, cond func() bool, st
 // contain every given label="value" pair.
 func (w *world) metric(name string, labels ...string) float64 {
 	w.t.Helper()
-	resp, err := http.Get("http://" + w.adminAddr() + "/metrics")
+	return w.metricAt(w.adminAddr(), name, labels...)
+}
+
+// metricAt is metric read from the admin listener at admin.
+func (w *world) metricAt(admin, name string, labels ...string) float64 {
+	w.t.Helper()
+	resp, err := http.Get("http://" + admin + "/metrics")
 	if err != nil {
 		w.t.Fatalf("GET /metrics: %v", err)
 	}

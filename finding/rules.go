@@ -49,6 +49,7 @@ var ruleDocs = map[string]RuleDoc{
 	"ref/recipe":            {"Pipeline names a recipe that does not exist", "A pipeline must name an image or container recipe of the repository.", "Fix the recipe's name and version, or add the recipe."},
 	"ref/infrastructure":    {"Pipeline names an infrastructure configuration that does not exist", "A pipeline must name an infrastructure configuration of the repository.", "Fix the name, or add the configuration."},
 	"ref/distribution":      {"Pipeline names a distribution configuration that does not exist", "A pipeline's distribution configuration must be in the repository.", "Fix the name, or add the configuration."},
+	"ref/workflow":          {"Pipeline names a workflow that does not exist", "A workflow a pipeline names by name and version must be in the repository at a matching version, or be named by ARN.", "Fix the workflow's name and version, add the workflow, or name it by ARN with {region} and {account}."},
 	"ref/environment":       {"Unknown environment", "The resource names an environment that .kiln.yaml does not define.", "Define the environment in .kiln.yaml, or fix its name."},
 	"immutable/changed":     {"Content changed without a new version", "Components and recipes are immutable in Image Builder: changed content needs a new version.", "Bump the version to the one the message names."},
 	"config/pr-environment": {"Unknown pull-request bake environment", "bake.prEnvironment must name an environment of .kiln.yaml, and not a production one.", "Name a non-production environment, or remove the setting."},
@@ -81,6 +82,19 @@ var ruleDocs = map[string]RuleDoc{
 	"toe/duplicate-parameter": {"Duplicate parameter or constant", "Parameter and constant names must be unique.", "Rename one of them."},
 	"toe/unresolved-variable": {"Unresolved variable", "A {{ name }} reference names no parameter or constant of the document.", "Define the parameter or constant, or fix the name."},
 	"toe/chaining":            {"Chaining to a missing or later step", "{{ phase.step.inputs|outputs… }} must point at an earlier step that exists.", "Point the expression at an earlier step, or move the step."},
+
+	// workflow documents
+	"workflow/shape":                {"Workflow document shape", "A workflow document is a mapping with schemaVersion, optional parameters and outputs, and a non-empty list of steps, each a mapping.", "Give the document the shape the message names."},
+	"workflow/schema-version":       {"Workflow schemaVersion", "Workflow documents need schemaVersion: 1.0.", "Set schemaVersion: 1.0."},
+	"workflow/step-name":            {"Invalid workflow step name", "Step names start with a letter and have 2 to 100 letters, digits, - and _ (Image Builder's rule), so $.stepOutputs references can name them.", "Rename the step."},
+	"workflow/duplicate-step":       {"Duplicate workflow step", "Step names are unique in a workflow; $.stepOutputs.<step> could not tell two apart.", "Rename one of the steps."},
+	"workflow/unknown-action":       {"Unknown workflow step action", "Every step's action must be one of Image Builder's workflow step actions.", "Use one of the actions the message lists."},
+	"workflow/missing-input":        {"Missing workflow step input", "The step's action cannot run without the input (given as a value, or as <input>.$ with a reference).", "Add the input, usually <input>.$: $.stepOutputs.<launch step>.instanceId."},
+	"workflow/on-failure":           {"Invalid workflow onFailure", "A workflow step's onFailure is Abort or Continue.", "Use Abort or Continue."},
+	"workflow/timeout":              {"Workflow step timeout out of range", "timeoutSeconds is a whole number of seconds from 1 to 43200 (12 hours).", "Use a timeout within the range."},
+	"workflow/parameter":            {"Invalid workflow parameter", "Parameters have unique names and a type of string, integer, boolean or stringList.", "Fix the parameter the message names."},
+	"workflow/unresolved-reference": {"Unresolved workflow reference", "A value under a key ending in .$ must name a declared parameter ($.parameters.<name>) or an output of an earlier step ($.stepOutputs.<step>.<output>).", "Declare the parameter, or point at an existing step and one of its action's outputs."},
+	"workflow/reference-order":      {"Reference to a later workflow step", "A step can only read the outputs of steps before it: later steps have not run yet.", "Point at an earlier step, or move the step."},
 
 	// policy evaluation
 	"policy/compile":        {"Policy does not compile", "A Rego file of the policy bundles does not compile.", "Fix the Rego at the position given; kiln policy test runs your policies' tests."},

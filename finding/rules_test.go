@@ -12,7 +12,7 @@ import (
 )
 
 // ruleLiteral matches rule ids as the code writes them.
-var ruleLiteral = regexp.MustCompile(`"((?:load|version|ref|immutable|config|check|schedule|distribution|arn|toe|policy)/[a-z0-9-]+)"`)
+var ruleLiteral = regexp.MustCompile(`"((?:load|version|ref|immutable|config|check|schedule|distribution|arn|toe|workflow|policy)/[a-z0-9-]+)"`)
 
 // TestEveryRuleDescribed: every validation rule id in kiln's code has a
 // description, so SARIF and the docs never show a bare id.

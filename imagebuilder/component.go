@@ -19,7 +19,9 @@ import (
 type componentKind struct{}
 
 func (componentKind) dryRun() bool { return true }
-func (componentKind) builds() bool { return true }
+func (componentKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, true)
+}
 
 // list reads the component versions, then each version's builds for the
 // tags the version listing lacks (from the TagCache where it can).
@@ -30,6 +32,45 @@ func (componentKind) list(ctx context.Context, c *Client) ([]reconciler.Live, er
 	if err != nil {
 		return nil, err
 	}
+	out := make([]builtVersion, len(versions))
+	for i, v := range versions {
+		out[i] = builtVersion{name: aws.ToString(v.Name), version: aws.ToString(v.Version), arn: aws.ToString(v.Arn), created: aws.ToString(v.DateCreated)}
+	}
+	return c.listBuilt(ctx, model.KindComponent, out, c.componentBuilds)
+}
+
+// componentBuilds reads a component version's builds, whose summaries
+// carry the tags the version listing lacks.
+func (c *Client) componentBuilds(ctx context.Context, versionArn string) (componentTags, error) {
+	var e componentTags
+	p := ib.NewListComponentBuildVersionsPaginator(c.ib, &ib.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(versionArn)})
+	builds, err := paginate(ctx, p.HasMorePages, func(ctx context.Context) (*ib.ListComponentBuildVersionsOutput, error) { return p.NextPage(ctx) },
+		func(o *ib.ListComponentBuildVersionsOutput) []types.ComponentSummary { return o.ComponentSummaryList })
+	if err != nil {
+		return e, fmt.Errorf("builds of %s: %w", versionArn, err)
+	}
+	newest := -1
+	for _, s := range builds {
+		e.builds++
+		if b := buildNumber(aws.ToString(s.Arn)); b > newest {
+			newest, e.buildArn, e.tags = b, aws.ToString(s.Arn), s.Tags
+		}
+	}
+	if e.builds == 0 {
+		return e, fmt.Errorf("component version %s has no builds", versionArn)
+	}
+	return e, nil
+}
+
+// builtVersion is one semantic version of a kind with build versions
+// (components, workflows) as the version listing gives it.
+type builtVersion struct{ name, version, arn, created string }
+
+// listBuilt completes a version listing with each version's newest build
+// and its tags, read by builds (c.conc at a time) unless the TagCache has
+// them: the cache key is the version ARN and its creation date, which
+// changes when anyone adds a build.
+func (c *Client) listBuilt(ctx context.Context, kind model.Kind, versions []builtVersion, builds func(context.Context, string) (componentTags, error)) ([]reconciler.Live, error) {
 	out := make([]reconciler.Live, len(versions))
 	var (
 		wg       sync.WaitGroup
@@ -38,12 +79,11 @@ func (componentKind) list(ctx context.Context, c *Client) ([]reconciler.Live, er
 		firstErr error
 	)
 	fill := func(i int, e componentTags) {
-		out[i] = live(model.KindComponent, out[i].Name, out[i].Version, e.buildArn, e.tags)
+		out[i] = live(kind, versions[i].name, versions[i].version, e.buildArn, e.tags)
 		out[i].Builds = e.builds
 	}
 	for i, v := range versions {
-		out[i] = reconciler.Live{Kind: model.KindComponent, Name: aws.ToString(v.Name), Version: aws.ToString(v.Version)}
-		key := aws.ToString(v.Arn) + "@" + aws.ToString(v.DateCreated)
+		key := v.arn + "@" + v.created
 		if e, ok := c.tags.get(key); ok {
 			fill(i, e)
 			continue
@@ -53,7 +93,7 @@ func (componentKind) list(ctx context.Context, c *Client) ([]reconciler.Live, er
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			e, err := c.componentTags(ctx, aws.ToString(v.Arn))
+			e, err := builds(ctx, v.arn)
 			if err != nil {
 				errOnce.Do(func() { firstErr = err })
 				return
@@ -67,30 +107,6 @@ func (componentKind) list(ctx context.Context, c *Client) ([]reconciler.Live, er
 		return nil, firstErr
 	}
 	return out, nil
-}
-
-// componentTags reads a component version's builds, whose summaries carry
-// the tags the version listing lacks.
-func (c *Client) componentTags(ctx context.Context, versionArn string) (componentTags, error) {
-	var e componentTags
-	p := ib.NewListComponentBuildVersionsPaginator(c.ib, &ib.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(versionArn)})
-	newest := -1
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return e, fmt.Errorf("builds of %s: %w", versionArn, err)
-		}
-		for _, s := range page.ComponentSummaryList {
-			e.builds++
-			if b := buildNumber(aws.ToString(s.Arn)); b > newest {
-				newest, e.buildArn, e.tags = b, aws.ToString(s.Arn), s.Tags
-			}
-		}
-	}
-	if e.builds == 0 {
-		return e, fmt.Errorf("component version %s has no builds", versionArn)
-	}
-	return e, nil
 }
 
 func buildNumber(arn string) int {

@@ -15,7 +15,9 @@ import (
 type containerRecipeKind struct{}
 
 func (containerRecipeKind) dryRun() bool { return false }
-func (containerRecipeKind) builds() bool { return false }
+func (containerRecipeKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (containerRecipeKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListContainerRecipesPaginator(c.ib, &ib.ListContainerRecipesInput{Owner: types.OwnershipSelf})

@@ -16,7 +16,9 @@ import (
 type distributionKind struct{}
 
 func (distributionKind) dryRun() bool { return false }
-func (distributionKind) builds() bool { return false }
+func (distributionKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (distributionKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListDistributionConfigurationsPaginator(c.ib, &ib.ListDistributionConfigurationsInput{})
@@ -114,6 +116,21 @@ func (c *Client) distributions(s *model.DistributionConfigurationSpec) []types.D
 			td.S3ExportConfiguration = &types.S3ExportConfiguration{RoleName: aws.String(e.RoleName),
 				DiskImageFormat: types.DiskImageFormat(e.DiskImageFormat), S3Bucket: aws.String(e.S3Bucket), S3Prefix: opt(e.S3Prefix)}
 		}
+		for _, f := range d.FastLaunchConfigurations {
+			tf := types.FastLaunchConfiguration{Enabled: f.Enabled, AccountId: opt(f.AccountID), MaxParallelLaunches: opt32(f.MaxParallelLaunches)}
+			if lt := f.LaunchTemplate; lt != nil {
+				tf.LaunchTemplate = &types.FastLaunchLaunchTemplateSpecification{LaunchTemplateId: opt(lt.LaunchTemplateID),
+					LaunchTemplateName: opt(lt.LaunchTemplateName), LaunchTemplateVersion: opt(lt.LaunchTemplateVersion)}
+			}
+			if sc := f.SnapshotConfiguration; sc != nil {
+				tf.SnapshotConfiguration = &types.FastLaunchSnapshotConfiguration{TargetResourceCount: opt32(sc.TargetResourceCount)}
+			}
+			td.FastLaunchConfigurations = append(td.FastLaunchConfigurations, tf)
+		}
+		for _, p := range d.SsmParameterConfigurations {
+			td.SsmParameterConfigurations = append(td.SsmParameterConfigurations, types.SsmParameterConfiguration{
+				ParameterName: aws.String(p.ParameterName), AmiAccountId: opt(p.AmiAccountID), DataType: types.SsmParameterDataType(p.DataType)})
+		}
 		out = append(out, td)
 	}
 	return out
@@ -149,6 +166,21 @@ func (x *exporter) distributionsBack(in []types.Distribution) []model.Distributi
 		if e := d.S3ExportConfiguration; e != nil {
 			md.S3ExportConfiguration = &model.S3ExportConfiguration{RoleName: aws.ToString(e.RoleName),
 				DiskImageFormat: string(e.DiskImageFormat), S3Bucket: aws.ToString(e.S3Bucket), S3Prefix: aws.ToString(e.S3Prefix)}
+		}
+		for _, f := range d.FastLaunchConfigurations {
+			mf := model.FastLaunchConfiguration{Enabled: f.Enabled, AccountID: aws.ToString(f.AccountId), MaxParallelLaunches: aws.ToInt32(f.MaxParallelLaunches)}
+			if lt := f.LaunchTemplate; lt != nil {
+				mf.LaunchTemplate = &model.FastLaunchLaunchTemplate{LaunchTemplateID: aws.ToString(lt.LaunchTemplateId),
+					LaunchTemplateName: aws.ToString(lt.LaunchTemplateName), LaunchTemplateVersion: aws.ToString(lt.LaunchTemplateVersion)}
+			}
+			if sc := f.SnapshotConfiguration; sc != nil {
+				mf.SnapshotConfiguration = &model.FastLaunchSnapshots{TargetResourceCount: aws.ToInt32(sc.TargetResourceCount)}
+			}
+			md.FastLaunchConfigurations = append(md.FastLaunchConfigurations, mf)
+		}
+		for _, p := range d.SsmParameterConfigurations {
+			md.SsmParameterConfigurations = append(md.SsmParameterConfigurations, model.SsmParameterConfiguration{
+				ParameterName: aws.ToString(p.ParameterName), AmiAccountID: aws.ToString(p.AmiAccountId), DataType: string(p.DataType)})
 		}
 		out = append(out, md)
 	}

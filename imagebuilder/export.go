@@ -80,7 +80,7 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (*Export, error
 
 	// Kinds in dependency order: a recipe's references need every component
 	// converted, a pipeline's every recipe and configuration.
-	x := exporter{c: c, components: map[string][]string{}, componentNames: map[string]string{}, arns: map[string]*model.Resource{}}
+	x := exporter{c: c, versions: map[arnKey][]string{}, names: map[arnKey]string{}, arns: map[string]*model.Resource{}}
 	for _, kind := range model.Kinds() {
 		for i, l := range picked {
 			if l.Kind != kind {
@@ -92,10 +92,12 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (*Export, error
 				continue
 			}
 			x.arns[normalArn(l.Arn)] = &e.Resource
-			if kind == model.KindComponent {
-				arnName := strings.ToLower(versionlessName(l.Arn))
-				x.components[arnName] = append(x.components[arnName], e.Resource.Metadata.Version)
-				x.componentNames[arnName] = e.Resource.Metadata.Name
+			if kind.Versioned() {
+				if arnName, _, ok := arnNameVersion(l.Arn); ok {
+					k := arnKey{kind, arnName}
+					x.versions[k] = append(x.versions[k], e.Resource.Metadata.Version)
+					x.names[k] = e.Resource.Metadata.Name
+				}
 			}
 			out.Resources = append(out.Resources, e)
 		}
@@ -151,10 +153,10 @@ func (c *Client) get(ctx context.Context, l reconciler.Live) (any, error) {
 // exported so that later kinds can name it.
 type exporter struct {
 	c *Client
-	// components maps a component's name as ARNs write it to its exported
-	// versions; componentNames to its real name.
-	components     map[string][]string
-	componentNames map[string]string
+	// versions maps a versioned kind's name as ARNs write it to its
+	// exported versions; names to its real name.
+	versions map[arnKey][]string
+	names    map[arnKey]string
 	// arns maps the exported resources' ARNs (without a build number) to
 	// them.
 	arns map[string]*model.Resource
@@ -203,7 +205,7 @@ func (x *exporter) componentRefs(in []types.ComponentConfiguration) []model.Comp
 	for _, cc := range in {
 		arn := aws.ToString(cc.ComponentArn)
 		ref := model.ComponentRef{Arn: x.c.template(arn)}
-		if name, version, ok := x.ownComponent(arn); ok {
+		if name, version, ok := x.own(model.KindComponent, arn); ok {
 			ref = model.ComponentRef{Name: name, Version: version}
 		}
 		for _, p := range cc.Parameters {
@@ -214,28 +216,50 @@ func (x *exporter) componentRefs(in []types.ComponentConfiguration) []model.Comp
 	return out
 }
 
-// ownComponent resolves a component ARN of the environment's account to an
-// exported component: name and the version as the ARN writes it.
-func (x *exporter) ownComponent(arn string) (name, version string, ok bool) {
+type arnKey struct {
+	kind model.Kind
+	name string // as ARNs write it
+}
+
+// own resolves an ARN of kind in the environment's account to an exported
+// resource: its name and the version as the ARN writes it (a wildcard
+// stays a wildcard when an exported version matches it).
+func (x *exporter) own(kind model.Kind, arn string) (name, version string, ok bool) {
 	f := strings.SplitN(arn, ":", 6)
-	if len(f) != 6 || f[2] != "imagebuilder" || f[4] != x.c.env.Account || (x.c.env.Region != "" && f[3] != x.c.env.Region) {
+	info, _ := kind.Info()
+	if len(f) != 6 || f[2] != "imagebuilder" || f[4] != x.c.env.Account || (x.c.env.Region != "" && f[3] != x.c.env.Region) ||
+		!strings.HasPrefix(f[5], info.ArnType+"/") {
 		return "", "", false
 	}
-	parts := strings.Split(f[5], "/")
-	if len(parts) < 3 || parts[0] != "component" {
+	arnName, v, ok := arnNameVersion(arn)
+	if !ok {
 		return "", "", false
 	}
-	versions := x.components[parts[1]]
-	pat, err := model.ParseVersionPattern(parts[2])
+	pat, err := model.ParseVersionPattern(v)
 	if err != nil {
 		return "", "", false
 	}
-	for _, v := range versions {
-		if pv, err := model.ParseVersion(v); err == nil && pat.Match(pv) {
-			return x.componentNames[parts[1]], parts[2], true
+	k := arnKey{kind, arnName}
+	for _, have := range x.versions[k] {
+		if pv, err := model.ParseVersion(have); err == nil && pat.Match(pv) {
+			return x.names[k], v, true
 		}
 	}
 	return "", "", false
+}
+
+// arnNameVersion is the name and version segments of an Image Builder ARN
+// of a versioned kind: …:component/name/1.2.0[/1], or with the workflow
+// type before the name, …:workflow/build/name/1.2.0[/1].
+func arnNameVersion(arn string) (name, version string, ok bool) {
+	parts := strings.Split(arn[strings.LastIndex(arn, ":")+1:], "/")
+	if len(parts) > 0 && parts[0] == "workflow" {
+		parts = parts[1:]
+	}
+	if len(parts) < 3 {
+		return "", "", false
+	}
+	return parts[1], parts[2], true
 }
 
 func blockDevicesBack(in []types.InstanceBlockDeviceMapping) []model.BlockDeviceMapping {
@@ -274,27 +298,15 @@ func (c *Client) template(s string) string {
 	return strings.Join(f, ":")
 }
 
-// normalArn is an Image Builder ARN without a component's build number,
+// normalArn is an Image Builder ARN without a component's or workflow's
+// build number,
 // lowercased as the service writes names.
 func normalArn(arn string) string {
 	arn = strings.ToLower(arn)
-	i := strings.Index(arn, ":component/")
-	if i < 0 {
-		return arn
-	}
-	parts := strings.Split(arn[i+1:], "/")
-	if len(parts) == 4 {
-		return arn[:strings.LastIndex(arn, "/")]
+	for prefix, n := range map[string]int{":component/": 4, ":workflow/": 5} {
+		if i := strings.Index(arn, prefix); i >= 0 && len(strings.Split(arn[i+1:], "/")) == n {
+			return arn[:strings.LastIndex(arn, "/")]
+		}
 	}
 	return arn
-}
-
-// versionlessName is the name segment of an Image Builder ARN.
-func versionlessName(arn string) string {
-	i := strings.LastIndex(arn, ":")
-	parts := strings.Split(arn[i+1:], "/")
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[1]
 }

@@ -15,7 +15,9 @@ import (
 type imageRecipeKind struct{}
 
 func (imageRecipeKind) dryRun() bool { return false }
-func (imageRecipeKind) builds() bool { return false }
+func (imageRecipeKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (imageRecipeKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListImageRecipesPaginator(c.ib, &ib.ListImageRecipesInput{Owner: types.OwnershipSelf})

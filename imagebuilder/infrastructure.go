@@ -16,7 +16,9 @@ import (
 type infrastructureKind struct{}
 
 func (infrastructureKind) dryRun() bool { return false }
-func (infrastructureKind) builds() bool { return false }
+func (infrastructureKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (infrastructureKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListInfrastructureConfigurationsPaginator(c.ib, &ib.ListInfrastructureConfigurationsInput{})

@@ -34,8 +34,9 @@ type kindAdapter interface {
 	export(x *exporter, details any) (exported, string)
 	// dryRun reports whether the service's create takes dryRun.
 	dryRun() bool
-	// builds reports whether the kind's ARNs end in a build number.
-	builds() bool
+	// arnPath is the resource part of the ARN r gets when kiln creates it
+	// (after "arn:aws:imagebuilder:region:account:").
+	arnPath(r *model.Resource) string
 }
 
 // adapters holds every kind's adapter; a test checks that it covers
@@ -46,7 +47,9 @@ var adapters = map[model.Kind]kindAdapter{
 	model.KindContainerRecipe:             containerRecipeKind{},
 	model.KindInfrastructureConfiguration: infrastructureKind{},
 	model.KindDistributionConfiguration:   distributionKind{},
+	model.KindWorkflow:                    workflowKind{},
 	model.KindImagePipeline:               pipelineKind{},
+	model.KindLifecyclePolicy:             lifecyclePolicyKind{},
 }
 
 func adapterOf(k model.Kind) (kindAdapter, error) {
@@ -103,29 +106,36 @@ func Tags(r *model.Resource, extra map[string]string) map[string]string {
 	return out
 }
 
-// ArnFor is the ARN a resource gets when kiln creates it in this
-// environment: components at build version 1. Plans use it to name what
-// does not exist yet.
-func (c *Client) ArnFor(kind model.Kind, name, version string) string {
-	info, ok := kind.Info()
-	a, err := adapterOf(kind)
-	if !ok || err != nil {
+// ArnFor is the ARN r gets when kiln creates it in this environment
+// (components and workflows at build version 1), which is how plans and
+// tests name what does not exist yet.
+func (c *Client) ArnFor(r *model.Resource) string {
+	a, err := adapterOf(r.Kind)
+	if err != nil {
 		return ""
 	}
+	return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:%s", c.env.Region, c.env.Account, a.arnPath(r))
+}
+
+// arnPath is the ARN resource part of kind's resource name at version
+// (left out for unversioned kinds), with build number 1 when builds:
+// names lowercased as the service writes them.
+func arnPath(kind model.Kind, name, version string, builds bool) string {
+	info, _ := kind.Info()
 	n := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
 			return r
 		}
 		return '-'
 	}, strings.ToLower(name))
-	arn := fmt.Sprintf("arn:aws:imagebuilder:%s:%s:%s/%s", c.env.Region, c.env.Account, info.ArnType, n)
+	path := info.ArnType + "/" + n
 	if info.Versioned {
-		arn += "/" + version
-		if a.builds() {
-			arn += "/1"
+		path += "/" + version
+		if builds {
+			path += "/1"
 		}
 	}
-	return arn
+	return path
 }
 
 func specOf[T any](r *model.Resource) (*T, error) {

@@ -17,7 +17,9 @@ import (
 type pipelineKind struct{}
 
 func (pipelineKind) dryRun() bool { return false }
-func (pipelineKind) builds() bool { return false }
+func (pipelineKind) arnPath(r *model.Resource) string {
+	return arnPath(r.Kind, r.Metadata.Name, r.Metadata.Version, false)
+}
 
 func (pipelineKind) list(ctx context.Context, c *Client) ([]reconciler.Live, error) {
 	p := ib.NewListImagePipelinesPaginator(c.ib, &ib.ListImagePipelinesInput{})
@@ -63,7 +65,7 @@ func (pipelineKind) create(ctx context.Context, c *Client, w write) (string, err
 		InfrastructureConfigurationArn: p.infra, DistributionConfigurationArn: p.dist,
 		ImageTestsConfiguration: p.tests, EnhancedImageMetadataEnabled: p.enhanced, Schedule: p.schedule,
 		Status: p.status, ImageScanningConfiguration: p.scanning, Workflows: p.workflows, ExecutionRole: p.role,
-		Tags: w.tags, ClientToken: w.token,
+		ImageTags: p.imageTags, LoggingConfiguration: p.logging, Tags: w.tags, ClientToken: w.token,
 	})
 	if err != nil {
 		return "", err
@@ -86,7 +88,7 @@ func (pipelineKind) update(ctx context.Context, c *Client, w write, arn string) 
 		InfrastructureConfigurationArn: p.infra, DistributionConfigurationArn: p.dist,
 		ImageTestsConfiguration: p.tests, EnhancedImageMetadataEnabled: p.enhanced, Schedule: p.schedule,
 		Status: p.status, ImageScanningConfiguration: p.scanning, Workflows: p.workflows, ExecutionRole: p.role,
-		ClientToken: w.token,
+		ImageTags: p.imageTags, LoggingConfiguration: p.logging, ClientToken: w.token,
 	})
 	return err
 }
@@ -117,6 +119,8 @@ type pipeline struct {
 	status                                          types.PipelineStatus
 	scanning                                        *types.ImageScanningConfiguration
 	workflows                                       []types.WorkflowConfiguration
+	imageTags                                       map[string]string
+	logging                                         *types.PipelineLoggingConfiguration
 }
 
 func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resolver) (pipeline, error) {
@@ -153,6 +157,13 @@ func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resol
 	if sc := s.Schedule; sc != nil {
 		out.schedule = &types.Schedule{ScheduleExpression: opt(sc.ScheduleExpression), Timezone: opt(sc.Timezone),
 			PipelineExecutionStartCondition: types.PipelineExecutionStartCondition(sc.PipelineExecutionStartCondition)}
+		if a := sc.AutoDisablePolicy; a != nil {
+			out.schedule.AutoDisablePolicy = &types.AutoDisablePolicy{FailureCount: aws.Int32(a.FailureCount)}
+		}
+	}
+	out.imageTags = s.ImageTags
+	if l := s.LoggingConfiguration; l != nil {
+		out.logging = &types.PipelineLoggingConfiguration{ImageLogGroupName: opt(l.ImageLogGroupName), PipelineLogGroupName: opt(l.PipelineLogGroupName)}
 	}
 	out.status = types.PipelineStatus(s.Status)
 	if sc := s.ImageScanningConfiguration; sc != nil {
@@ -161,8 +172,15 @@ func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resol
 			out.scanning.EcrConfiguration = &types.EcrConfiguration{RepositoryName: opt(e.RepositoryName), ContainerTags: e.ContainerTags}
 		}
 	}
-	for _, w := range s.Workflows {
-		wc := types.WorkflowConfiguration{WorkflowArn: aws.String(c.expand(w.WorkflowArn)), ParallelGroup: opt(w.ParallelGroup),
+	for i, w := range s.Workflows {
+		arn := c.expand(w.Arn)
+		if arn == "" {
+			var err error
+			if arn, err = resolve(model.KindWorkflow, w.Name, w.Version); err != nil {
+				return out, fmt.Errorf("workflows[%d] %s@%s: %w", i, w.Name, w.Version, err)
+			}
+		}
+		wc := types.WorkflowConfiguration{WorkflowArn: aws.String(arn), ParallelGroup: opt(w.ParallelGroup),
 			OnFailure: types.OnWorkflowFailure(w.OnFailure)}
 		for _, p := range w.Parameters {
 			wc.Parameters = append(wc.Parameters, types.WorkflowParameter{Name: aws.String(p.Name), Value: p.Value})
@@ -211,6 +229,14 @@ func (x *exporter) pipelineBack(d *types.ImagePipeline) (*model.ImagePipelineSpe
 	if sc := d.Schedule; sc != nil {
 		s.Schedule = &model.Schedule{ScheduleExpression: aws.ToString(sc.ScheduleExpression), Timezone: aws.ToString(sc.Timezone),
 			PipelineExecutionStartCondition: string(sc.PipelineExecutionStartCondition)}
+		if a := sc.AutoDisablePolicy; a != nil {
+			s.Schedule.AutoDisablePolicy = &model.AutoDisablePolicy{FailureCount: aws.ToInt32(a.FailureCount)}
+		}
+	}
+	s.ImageTags = nonEmpty(d.ImageTags)
+	if l := d.LoggingConfiguration; l != nil && (aws.ToString(l.ImageLogGroupName) != "" || aws.ToString(l.PipelineLogGroupName) != "") {
+		s.LoggingConfiguration = &model.PipelineLoggingConfiguration{ImageLogGroupName: aws.ToString(l.ImageLogGroupName),
+			PipelineLogGroupName: aws.ToString(l.PipelineLogGroupName)}
 	}
 	if sc := d.ImageScanningConfiguration; sc != nil {
 		s.ImageScanningConfiguration = &model.ImageScanningConfiguration{ImageScanningEnabled: sc.ImageScanningEnabled}
@@ -219,8 +245,13 @@ func (x *exporter) pipelineBack(d *types.ImagePipeline) (*model.ImagePipelineSpe
 		}
 	}
 	for _, w := range d.Workflows {
-		wc := model.WorkflowConfiguration{WorkflowArn: x.c.template(aws.ToString(w.WorkflowArn)), ParallelGroup: aws.ToString(w.ParallelGroup),
+		wc := model.WorkflowConfiguration{Arn: x.c.template(aws.ToString(w.WorkflowArn)), ParallelGroup: aws.ToString(w.ParallelGroup),
 			OnFailure: string(w.OnFailure)}
+		if name, version, ok := x.own(model.KindWorkflow, aws.ToString(w.WorkflowArn)); ok {
+			wc.Arn, wc.Name, wc.Version = "", name, version
+		} else if r := x.arns[normalArn(aws.ToString(w.WorkflowArn))]; r != nil && r.Kind == model.KindWorkflow {
+			wc.Arn, wc.Name, wc.Version = "", r.Metadata.Name, r.Metadata.Version
+		}
 		for _, p := range w.Parameters {
 			wc.Parameters = append(wc.Parameters, model.WorkflowParameter{Name: aws.ToString(p.Name), Value: p.Value})
 		}

@@ -336,13 +336,15 @@ func (c *DriftChecker) correct(ctx context.Context, ib reconciler.ImageBuilder, 
 	round := c.now().UTC().Format(time.RFC3339Nano)
 	out, err := reconciler.Apply(ctx, ib, res.Head, plan, reconciler.ApplyMeta{Repo: repo.FullName(), Commit: commit, Round: round})
 	if err != nil {
-		return notCorrected("Drift in "+env+" not corrected: apply failed", err.Error()), nil, false, fmt.Errorf("apply %s: %w", env, err)
+		err = failedTo("apply the correction to "+env, err)
+		return notCorrected("Drift in "+env+" not corrected: apply failed", publicReason(ctx, err)), nil, false, err
 	}
 	// A correction is only reported once Image Builder shows it: an update
 	// answered from an earlier client token changes nothing.
 	after, err := ib.List(ctx)
 	if err != nil {
-		return notCorrected("Drift in "+env+" applied but not confirmed", err.Error()), nil, false, fmt.Errorf("list %s: %w", env, err)
+		err = failedTo("read Image Builder in "+env, err)
+		return notCorrected("Drift in "+env+" applied but not confirmed", publicReason(ctx, err)), nil, false, err
 	}
 	left := drifted(reconciler.Build(plan.Environment, res.Head, after))
 	if still := fixable(left); len(still) > 0 {

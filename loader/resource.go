@@ -162,7 +162,7 @@ func (l *loader) addResource(root *yaml.Node, shown string, source string) {
 		l.addProblem(shown, p, 0, 0, r.ID().String())
 	}
 	r.Spec = decodeSpec(r.Kind, model.Lookup(root, "spec"))
-	if info, _ := r.Kind.Info(); info.Document {
+	if info, _ := r.Kind.Info(); info.HasDocument() {
 		l.attachDocument(r, source)
 	}
 	if r.Metadata.Name != "" {

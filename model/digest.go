@@ -33,7 +33,7 @@ func Digest(r *Resource) string {
 	if spec == nil {
 		spec = map[string]any{}
 	}
-	if info, _ := r.Kind.Info(); info.Document && r.Document != nil {
+	if info, _ := r.Kind.Info(); info.HasDocument() && r.Document != nil {
 		delete(spec, "document")
 		spec["data"] = r.Document.Text
 	}

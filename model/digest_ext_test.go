@@ -23,7 +23,7 @@ func referenceDigest(r *model.Resource) string {
 	if spec == nil {
 		spec = map[string]any{}
 	}
-	if r.Kind == model.KindComponent && r.Document != nil {
+	if (r.Kind == model.KindComponent || r.Kind == model.KindWorkflow) && r.Document != nil {
 		delete(spec, "document")
 		spec["data"] = r.Document.Text
 	}

@@ -33,9 +33,10 @@ type KindInfo struct {
 	PolicyGroup string
 	// ArnType is the resource type segment of the kind's ARNs.
 	ArnType string
-	// Document kinds keep a document (`document:` a file, or `data:`
-	// inline) whose text, not its path, is part of the digest.
-	Document bool
+	// DocumentSuffix is set for kinds that keep a document (`document:` a
+	// file, or `data:` inline) whose text, not its path, is part of the
+	// digest; a document file beside the resource file ends in it.
+	DocumentSuffix string
 	// newSpec returns an empty typed spec.
 	newSpec func() any
 	// refs lists what a decoded spec names in the repository.
@@ -46,7 +47,7 @@ type KindInfo struct {
 // before it. Apply walks this order; delete walks it backwards.
 var kinds = [...]KindInfo{
 	{Kind: KindComponent, Versioned: true, Folder: "components", Schema: "component.json", PolicyGroup: "component",
-		ArnType: "component", Document: true, newSpec: func() any { return &ComponentSpec{} }},
+		ArnType: "component", DocumentSuffix: ".toe.yaml", newSpec: func() any { return &ComponentSpec{} }},
 	{Kind: KindImageRecipe, Versioned: true, Folder: "recipes", Schema: "image-recipe.json", PolicyGroup: "recipe",
 		ArnType: "image-recipe", newSpec: func() any { return &ImageRecipeSpec{} }, refs: imageRecipeRefs},
 	{Kind: KindContainerRecipe, Versioned: true, Folder: "recipes", Schema: "container-recipe.json", PolicyGroup: "recipe",
@@ -57,8 +58,12 @@ var kinds = [...]KindInfo{
 	{Kind: KindDistributionConfiguration, Folder: "distribution", Schema: "distribution-configuration.json",
 		PolicyGroup: "distribution", ArnType: "distribution-configuration",
 		newSpec: func() any { return &DistributionConfigurationSpec{} }},
+	{Kind: KindWorkflow, Versioned: true, Folder: "workflows", Schema: "workflow.json", PolicyGroup: "workflow",
+		ArnType: "workflow", DocumentSuffix: ".workflow.yaml", newSpec: func() any { return &WorkflowSpec{} }},
 	{Kind: KindImagePipeline, Folder: "pipelines", Schema: "image-pipeline.json", PolicyGroup: "pipeline",
 		ArnType: "image-pipeline", newSpec: func() any { return &ImagePipelineSpec{} }, refs: pipelineRefs},
+	{Kind: KindLifecyclePolicy, Folder: "lifecycle", Schema: "lifecycle-policy.json", PolicyGroup: "lifecycle",
+		ArnType: "lifecycle-policy", newSpec: func() any { return &LifecyclePolicySpec{} }, refs: lifecyclePolicyRefs},
 }
 
 // Kinds lists every kind in dependency order. The slice is fresh.
@@ -69,6 +74,9 @@ func Kinds() []Kind {
 	}
 	return out
 }
+
+// HasDocument reports whether the kind keeps a document.
+func (i KindInfo) HasDocument() bool { return i.DocumentSuffix != "" }
 
 // Info is the registry entry of k; ok is false for an unknown kind.
 func (k Kind) Info() (KindInfo, bool) {
@@ -175,5 +183,5 @@ func pipelineRefs(spec any) []Ref {
 	if s.DistributionConfiguration != "" {
 		out = append(out, Ref{Kind: KindDistributionConfiguration, Name: s.DistributionConfiguration, Path: []any{"spec", "distributionConfiguration"}})
 	}
-	return out
+	return append(out, workflowRefs(s.Workflows)...)
 }

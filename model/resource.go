@@ -63,6 +63,14 @@ func (r *Resource) At(path ...any) finding.Pos { return Locate(r.File, r.Node, p
 // which is where editors underline a field.
 func (r *Resource) KeyAt(path ...any) finding.Pos { return LocateKey(r.File, r.Node, path...) }
 
+// SpecOrNil is the decoded spec; safe on a nil resource.
+func (r *Resource) SpecOrNil() any {
+	if r == nil {
+		return nil
+	}
+	return r.Spec
+}
+
 // GetTags is metadata.tags; safe on a nil resource.
 func (r *Resource) GetTags() map[string]string {
 	if r == nil {

@@ -18,6 +18,9 @@ type ComponentSpec struct {
 	KmsKeyID            string   `yaml:"kmsKeyId,omitempty" json:"kmsKeyId,omitempty"`
 }
 
+// SetDocument points the spec at a document file, dropping inline data.
+func (s *ComponentSpec) SetDocument(path string) { s.Document, s.Data = path, "" }
+
 // ComponentRef names a component from a recipe: a repository component by
 // Name and Version (exact, or a right-aligned wildcard such as 1.x.x), or an
 // AWS-managed or shared component by ARN with {region} and {account}
@@ -193,6 +196,37 @@ type Distribution struct {
 	LicenseConfigurationArns           []string                            `yaml:"licenseConfigurationArns,omitempty" json:"licenseConfigurationArns,omitempty"`
 	LaunchTemplateConfigurations       []LaunchTemplateConfiguration       `yaml:"launchTemplateConfigurations,omitempty" json:"launchTemplateConfigurations,omitempty"`
 	S3ExportConfiguration              *S3ExportConfiguration              `yaml:"s3ExportConfiguration,omitempty" json:"s3ExportConfiguration,omitempty"`
+	FastLaunchConfigurations           []FastLaunchConfiguration           `yaml:"fastLaunchConfigurations,omitempty" json:"fastLaunchConfigurations,omitempty"`
+	SsmParameterConfigurations         []SsmParameterConfiguration         `yaml:"ssmParameterConfigurations,omitempty" json:"ssmParameterConfigurations,omitempty"`
+}
+
+// FastLaunchConfiguration turns on EC2 Fast Launch for a Windows AMI.
+type FastLaunchConfiguration struct {
+	Enabled               bool                      `yaml:"enabled" json:"enabled"`
+	AccountID             string                    `yaml:"accountId,omitempty" json:"accountId,omitempty"`
+	MaxParallelLaunches   int32                     `yaml:"maxParallelLaunches,omitempty" json:"maxParallelLaunches,omitempty"`
+	LaunchTemplate        *FastLaunchLaunchTemplate `yaml:"launchTemplate,omitempty" json:"launchTemplate,omitempty"`
+	SnapshotConfiguration *FastLaunchSnapshots      `yaml:"snapshotConfiguration,omitempty" json:"snapshotConfiguration,omitempty"`
+}
+
+// FastLaunchLaunchTemplate is the launch template Fast Launch uses.
+type FastLaunchLaunchTemplate struct {
+	LaunchTemplateID      string `yaml:"launchTemplateId,omitempty" json:"launchTemplateId,omitempty"`
+	LaunchTemplateName    string `yaml:"launchTemplateName,omitempty" json:"launchTemplateName,omitempty"`
+	LaunchTemplateVersion string `yaml:"launchTemplateVersion,omitempty" json:"launchTemplateVersion,omitempty"`
+}
+
+// FastLaunchSnapshots is how many pre-provisioned snapshots to keep.
+type FastLaunchSnapshots struct {
+	TargetResourceCount int32 `yaml:"targetResourceCount,omitempty" json:"targetResourceCount,omitempty"`
+}
+
+// SsmParameterConfiguration has Image Builder write the new AMI id to an
+// SSM parameter.
+type SsmParameterConfiguration struct {
+	ParameterName string `yaml:"parameterName" json:"parameterName"`
+	AmiAccountID  string `yaml:"amiAccountId,omitempty" json:"amiAccountId,omitempty"`
+	DataType      string `yaml:"dataType,omitempty" json:"dataType,omitempty"` // text | aws:ec2:image
 }
 
 // DistributionConfigurationSpec is where images go.
@@ -216,9 +250,22 @@ type ImageTestsConfiguration struct {
 
 // Schedule starts the pipeline on a cron expression.
 type Schedule struct {
-	ScheduleExpression              string `yaml:"scheduleExpression,omitempty" json:"scheduleExpression,omitempty"`
-	Timezone                        string `yaml:"timezone,omitempty" json:"timezone,omitempty"`
-	PipelineExecutionStartCondition string `yaml:"pipelineExecutionStartCondition,omitempty" json:"pipelineExecutionStartCondition,omitempty"`
+	ScheduleExpression              string             `yaml:"scheduleExpression,omitempty" json:"scheduleExpression,omitempty"`
+	Timezone                        string             `yaml:"timezone,omitempty" json:"timezone,omitempty"`
+	PipelineExecutionStartCondition string             `yaml:"pipelineExecutionStartCondition,omitempty" json:"pipelineExecutionStartCondition,omitempty"`
+	AutoDisablePolicy               *AutoDisablePolicy `yaml:"autoDisablePolicy,omitempty" json:"autoDisablePolicy,omitempty"`
+}
+
+// AutoDisablePolicy disables a pipeline after failed scheduled runs.
+type AutoDisablePolicy struct {
+	FailureCount int32 `yaml:"failureCount" json:"failureCount"`
+}
+
+// PipelineLoggingConfiguration names the CloudWatch log groups of a
+// pipeline and its images.
+type PipelineLoggingConfiguration struct {
+	ImageLogGroupName    string `yaml:"imageLogGroupName,omitempty" json:"imageLogGroupName,omitempty"`
+	PipelineLogGroupName string `yaml:"pipelineLogGroupName,omitempty" json:"pipelineLogGroupName,omitempty"`
 }
 
 // EcrConfiguration is where Inspector scans container images.
@@ -233,33 +280,21 @@ type ImageScanningConfiguration struct {
 	EcrConfiguration     *EcrConfiguration `yaml:"ecrConfiguration,omitempty" json:"ecrConfiguration,omitempty"`
 }
 
-// WorkflowParameter sets a workflow parameter.
-type WorkflowParameter struct {
-	Name  string   `yaml:"name" json:"name"`
-	Value []string `yaml:"value" json:"value"`
-}
-
-// WorkflowConfiguration runs a build or test workflow.
-type WorkflowConfiguration struct {
-	WorkflowArn   string              `yaml:"workflowArn" json:"workflowArn"`
-	Parameters    []WorkflowParameter `yaml:"parameters,omitempty" json:"parameters,omitempty"`
-	ParallelGroup string              `yaml:"parallelGroup,omitempty" json:"parallelGroup,omitempty"`
-	OnFailure     string              `yaml:"onFailure,omitempty" json:"onFailure,omitempty"` // CONTINUE | ABORT
-}
-
 // ImagePipelineSpec ties a recipe to infrastructure and distribution.
 type ImagePipelineSpec struct {
-	ImageRecipe                  *RecipeRef                  `yaml:"imageRecipe,omitempty" json:"imageRecipe,omitempty"`
-	ContainerRecipe              *RecipeRef                  `yaml:"containerRecipe,omitempty" json:"containerRecipe,omitempty"`
-	InfrastructureConfiguration  string                      `yaml:"infrastructureConfiguration" json:"infrastructureConfiguration"`
-	DistributionConfiguration    string                      `yaml:"distributionConfiguration,omitempty" json:"distributionConfiguration,omitempty"`
-	ImageTestsConfiguration      *ImageTestsConfiguration    `yaml:"imageTestsConfiguration,omitempty" json:"imageTestsConfiguration,omitempty"`
-	EnhancedImageMetadataEnabled *bool                       `yaml:"enhancedImageMetadataEnabled,omitempty" json:"enhancedImageMetadataEnabled,omitempty"`
-	Schedule                     *Schedule                   `yaml:"schedule,omitempty" json:"schedule,omitempty"`
-	Status                       string                      `yaml:"status,omitempty" json:"status,omitempty"` // ENABLED | DISABLED
-	ImageScanningConfiguration   *ImageScanningConfiguration `yaml:"imageScanningConfiguration,omitempty" json:"imageScanningConfiguration,omitempty"`
-	Workflows                    []WorkflowConfiguration     `yaml:"workflows,omitempty" json:"workflows,omitempty"`
-	ExecutionRole                string                      `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
+	ImageRecipe                  *RecipeRef                    `yaml:"imageRecipe,omitempty" json:"imageRecipe,omitempty"`
+	ContainerRecipe              *RecipeRef                    `yaml:"containerRecipe,omitempty" json:"containerRecipe,omitempty"`
+	InfrastructureConfiguration  string                        `yaml:"infrastructureConfiguration" json:"infrastructureConfiguration"`
+	DistributionConfiguration    string                        `yaml:"distributionConfiguration,omitempty" json:"distributionConfiguration,omitempty"`
+	ImageTestsConfiguration      *ImageTestsConfiguration      `yaml:"imageTestsConfiguration,omitempty" json:"imageTestsConfiguration,omitempty"`
+	EnhancedImageMetadataEnabled *bool                         `yaml:"enhancedImageMetadataEnabled,omitempty" json:"enhancedImageMetadataEnabled,omitempty"`
+	Schedule                     *Schedule                     `yaml:"schedule,omitempty" json:"schedule,omitempty"`
+	Status                       string                        `yaml:"status,omitempty" json:"status,omitempty"` // ENABLED | DISABLED
+	ImageScanningConfiguration   *ImageScanningConfiguration   `yaml:"imageScanningConfiguration,omitempty" json:"imageScanningConfiguration,omitempty"`
+	Workflows                    []WorkflowConfiguration       `yaml:"workflows,omitempty" json:"workflows,omitempty"`
+	ExecutionRole                string                        `yaml:"executionRole,omitempty" json:"executionRole,omitempty"`
+	ImageTags                    map[string]string             `yaml:"imageTags,omitempty" json:"imageTags,omitempty"`
+	LoggingConfiguration         *PipelineLoggingConfiguration `yaml:"loggingConfiguration,omitempty" json:"loggingConfiguration,omitempty"`
 }
 
 // Recipe returns the recipe the pipeline names and its kind.

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"iter"
 	"regexp"
 	"slices"
@@ -35,20 +34,17 @@ type shellLine struct {
 	line   int    // 0-based line inside the command string
 }
 
-// indexedWords are the words the built-in rules look for in commands:
+// indexedWords are the words the built-in rules look for in commands
+// ("a|b" for any of a and b, so a rule looks up its words at once):
 // commandIndex lists, for each, the commands whose lower-cased text
 // contains it, so those rules never walk the other commands in Rego. The
 // bundle names the same words (lib.indexed_words, whose lib.mentions this
 // index becomes); TestIndexesCoverBundle keeps the two lists equal.
 var indexedWords = []string{
 	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
-	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
-	"enforc", "selinux", "curl", "wget",
-	"invoke-expression", "scriptblock", "certificate", "trustall", "sslverify", "strict-ssl", "tls_reject",
-	"passwd", "usermod", "useradd", "securestring", "net user",
-	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
-	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
-	"shadow", "sudoers", "ssh_host_",
+	"audit", "auditd",
+	"telnet|rsh|ftp", "gpg|signature|unauthenticated", "enforc|selinux", "curl|wget", "certificate|trustall|sslverify|strict-ssl|tls_reject", "invoke-expression|scriptblock", "passwd|usermod|useradd|securestring|net user", "mppreference|defender|windefend", "firewall|ufw|nftables|mpssvc", "enablelua|consentpromptbehavioradmin", "shadow|sudoers|ssh_host_",
+	"executionpolicy", "exec-download",
 }
 
 // indexedWordTerms are indexedWords as OPA strings, built once.
@@ -80,11 +76,12 @@ func extractCommands(doc map[string]any) (*ast.Array, ast.Object) {
 	cmds := documentCommands(doc)
 	terms := make([]*ast.Term, 0, len(cmds))
 	lowers := make([]string, 0, len(cmds))
-	paths := map[string]*ast.Term{}
+	// The lines of one string share its path slice: convert it once.
+	var last []any
+	var path *ast.Term
 	for _, c := range cmds {
-		key := fmt.Sprint(c.path)
-		path, ok := paths[key]
-		if !ok {
+		if len(c.path) == 0 || len(last) == 0 || &c.path[0] != &last[0] {
+			last = c.path
 			elems := make([]*ast.Term, len(c.path))
 			for i, e := range c.path {
 				switch e := e.(type) {
@@ -95,7 +92,6 @@ func extractCommands(doc map[string]any) (*ast.Array, ast.Object) {
 				}
 			}
 			path = ast.ArrayTerm(elems...)
-			paths[key] = path
 		}
 		lower := strings.ToLower(c.text)
 		lowers = append(lowers, lower)
@@ -187,9 +183,13 @@ func commandIndex(terms []*ast.Term, lowers []string) ast.Object {
 	var empty *ast.Term
 	for wi, w := range indexedWords {
 		var hits []*ast.Term
+		alts := strings.Split(w, "|")
 		for i, l := range lowers {
-			if strings.Contains(l, w) {
-				hits = append(hits, terms[i])
+			for _, a := range alts {
+				if strings.Contains(l, a) {
+					hits = append(hits, terms[i])
+					break
+				}
 			}
 		}
 		if hits == nil {
@@ -249,11 +249,16 @@ func normaliseScript(s string) []shellLine {
 			}
 		}
 		for _, seg := range splitList(code) {
-			if l, ok := normaliseCommand(seg); ok {
+			seg = strings.TrimSpace(seg)
+			if seg == "" {
+				continue
+			}
+			words := commandWords(seg)
+			if l, ok := normaliseCommand(seg, words); ok {
 				l.line = start
 				out = append(out, l)
 			}
-			for _, m := range chmodModes(commandWords(seg)) {
+			for _, m := range chmodModes(words) {
 				m.line = start
 				out = append(out, m)
 			}
@@ -305,12 +310,9 @@ func heredocMode(code string) (mode, target string) {
 	return "write", ""
 }
 
-func normaliseCommand(seg string) (shellLine, bool) {
-	seg = strings.TrimSpace(seg)
-	if seg == "" {
-		return shellLine{}, false
-	}
-	words := commandWords(seg)
+// normaliseCommand normalises one simple command (seg, trimmed, split into
+// words).
+func normaliseCommand(seg string, words []word) (shellLine, bool) {
 	if len(words) == 0 {
 		return shellLine{}, false
 	}

@@ -26,6 +26,9 @@ var (
 
 // downloadedFile is the file a command downloads to, "" when none.
 func downloadedFile(c command) string {
+	if !mayDownload(c.text) {
+		return "" // the cheap test first: this runs for every command
+	}
 	for _, re := range []*regexp.Regexp{curlOut, wgetOut, psOutFile, psDownTo, psBits} {
 		if m := re.FindStringSubmatch(c.text); m != nil {
 			return m[1]
@@ -40,15 +43,28 @@ func downloadedFile(c command) string {
 	return ""
 }
 
+// mayDownload reports, without allocating, whether text can be a download
+// (PowerShell's cmdlets in any case).
+func mayDownload(text string) bool {
+	for _, w := range []string{"curl", "wget", "nvoke-", "NVOKE-", "ownload", "OWNLOAD", "itsTransfer", "itstransfer"} {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func unverifiedRuns(cmds []command) []command {
 	type download struct {
 		file     string
 		verified bool
 	}
 	var downloads []*download
-	var out []command
-	for _, c := range cmds {
-		out = append(out, c)
+	var out []command // nil until a run of a download is found
+	for i, c := range cmds {
+		if out != nil {
+			out = append(out, c)
+		}
 		if c.kind != "run" {
 			continue
 		}
@@ -61,15 +77,24 @@ func unverifiedRuns(cmds []command) []command {
 				continue
 			}
 			if runsFile(c.text, d.file) {
+				// The marker puts the line in the command index (see
+				// indexedWords), so the rule never walks the other commands.
 				x := c
+				x.text = "exec-download: " + c.text
 				x.kind = "exec-download"
 				x.target = d.file
+				if out == nil {
+					out = append(make([]command, 0, len(cmds)+1), cmds[:i+1]...)
+				}
 				out = append(out, x)
 			}
 		}
 		if f := downloadedFile(c); f != "" {
 			downloads = append(downloads, &download{file: f})
 		}
+	}
+	if out == nil {
+		return cmds
 	}
 	return out
 }

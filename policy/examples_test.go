@@ -33,6 +33,8 @@ func TestBrokenExamples(t *testing.T) {
 		"KILN-DST-001": {File: "policy-public-ami.yaml", Line: 15, Column: 24},
 		"KILN-CMP-001": {File: "policy-root-login.yaml", Line: 29, Column: 19},
 		"KILN-CMP-015": {File: "policy-curl-bash.yaml", Line: 23, Column: 19},
+		"KILN-LCP-001": {File: "policy-lifecycle-delete-all.yaml", Line: 19, Column: 15},
+		"KILN-LCP-002": {File: "policy-lifecycle-delete-all.yaml", Line: 21, Column: 9},
 	}
 	for rule, pos := range want {
 		if f := one(t, fs, rule); f.Pos != pos {

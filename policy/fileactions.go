@@ -101,6 +101,9 @@ var documentationFile = regexp.MustCompile(`(?i)(\.(md|markdown|txt|rst|adoc|htm
 // and that a command of the document runs, as commands in its language;
 // and drops what is written to documentation files.
 func runWrittenScripts(cmds []command, doc map[string]any) []command {
+	if !slices.ContainsFunc(cmds, func(c command) bool { return c.kind == "write" && c.target != "" }) {
+		return cmds // most documents: nothing to do, nothing to allocate
+	}
 	written := map[string][]int{} // target -> its write lines
 	var order []string
 	for i, c := range cmds {

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -274,12 +275,14 @@ func (b *inputBuilder) componentSummary(r *model.Resource) *ast.Term {
 }
 
 // secretMarkers are fixed parts of the secret formats of the built-in
-// rule KILN-CMP-009 (case-sensitive), and secretWords the words of its
-// password-like positions (matched lower-cased): a string with none cannot
+// rule KILN-CMP-009 (case-sensitive); secretWords the words of its
+// password-like positions (lower-cased), and secretPosition what must
+// follow or precede one of them there. A string that passes neither cannot
 // match, so Rego only runs its regular expressions on the few that do.
 var (
-	secretMarkers = []string{"AKIA", "ASIA", "PRIVATE KEY", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AIza"}
-	secretWords   = []string{"pass", "secret", "token", "key"}
+	secretMarkers  = []string{"AKIA", "ASIA", "PRIVATE KEY", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AIza"}
+	secretWords    = []string{"pass", "secret", "token", "key"}
+	secretPosition = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key)[a-z0-9_]*["']?\s*[=:]|--?(password|passwd|secret|token|api-?key|client-secret)(=|\s)|\$[a-z0-9_]*(password|passwd|secret|token|api_?key)|aws_?secret_?access_?key`)
 )
 
 func mayHoldSecret(s string) bool {
@@ -291,7 +294,7 @@ func mayHoldSecret(s string) bool {
 	lower := strings.ToLower(s)
 	for _, w := range secretWords {
 		if strings.Contains(lower, w) {
-			return true
+			return secretPosition.MatchString(s)
 		}
 	}
 	return false

@@ -39,6 +39,9 @@ type Config struct {
 	// LockTTL is how long a per-key lock outlives a replica that died while
 	// holding it (default 15s). Only matters with several replicas.
 	LockTTL time.Duration
+	// LeaseTTL is how long a duty's lease (see RunLeased) outlives a
+	// process that died holding it (default 15s).
+	LeaseTTL time.Duration
 	// ShutdownGrace is how long Run lets in-flight jobs finish once its
 	// context is done before cancelling them (default 25s).
 	ShutdownGrace time.Duration
@@ -77,6 +80,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LockTTL <= 0 {
 		c.LockTTL = 15 * time.Second
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 15 * time.Second
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 25 * time.Second

@@ -73,6 +73,7 @@ type Queue struct {
 	latest jetstream.KeyValue // per key: stream sequence of the newest Supersedes job
 	locks  jetstream.KeyValue // per key: which replica runs it
 	tries  jetstream.KeyValue // per job (stream sequence): attempts made
+	leases jetstream.KeyValue // per duty: which process does it
 
 	mu      sync.Mutex
 	buckets map[string]jetstream.KeyValue
@@ -153,13 +154,18 @@ func (q *Queue) setup(ctx context.Context) error {
 		return err
 	}
 	if q.ns != nil {
-		// The embedded server is this process's alone: any lock in it was
-		// held by a previous run of this process, now dead.
-		if err := q.js.DeleteKeyValue(ctx, q.cfg.Stream+"_locks"); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
-			return fmt.Errorf("clear stale locks: %w", err)
+		// The embedded server is this process's alone: any lock or lease
+		// in it was held by a previous run of this process, now dead.
+		for _, b := range []string{q.cfg.Stream + "_locks", q.cfg.Stream + "_leases"} {
+			if err := q.js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+				return fmt.Errorf("clear stale locks: %w", err)
+			}
 		}
 	}
 	if q.locks, err = q.bucket(ctx, q.cfg.Stream+"_locks", q.cfg.LockTTL); err != nil {
+		return err
+	}
+	if q.leases, err = q.bucket(ctx, q.cfg.Stream+"_leases", q.cfg.LeaseTTL); err != nil {
 		return err
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -48,6 +49,19 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 	if !strings.HasSuffix(prefix, ".") {
 		return nil, fmt.Errorf("keys %q: the prefix must end with a dot", prefix)
 	}
+	// The key lister is a watcher that ends when it has seen the bucket's
+	// history; on a freshly created replicated bucket without any value it
+	// was seen never to end, so an empty bucket is answered at once and the
+	// listing is bounded.
+	st, err := s.kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("keys %s: %w", prefix, err)
+	}
+	if st.Values() == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	lister, err := s.kv.ListKeysFiltered(ctx, prefix+">")
 	if err != nil {
 		return nil, fmt.Errorf("keys %s: %w", prefix, err)
@@ -56,8 +70,9 @@ func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
 	for k := range lister.Keys() {
 		out = append(out, k)
 	}
-	if errors.Is(lister.Stop(), jetstream.ErrNoKeysFound) {
-		return out, nil
+	_ = lister.Stop()
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("keys %s: %w", prefix, context.Cause(ctx))
 	}
 	return out, nil
 }

@@ -135,10 +135,10 @@ func updateToken(env string, c Change, meta ApplyMeta) string {
 var ErrInUse = errors.New("resource in use")
 
 // resolver resolves references against what exists or was just created.
-// Component references keep a wildcard pattern as a wildcard ARN, which
-// Image Builder resolves at build time; recipe references from pipelines
+// Component and workflow references keep a wildcard pattern as a wildcard
+// ARN, which Image Builder resolves at build time; recipe references
 // resolve to the newest matching recipe in the repository, because a
-// pipeline must name one recipe version.
+// pipeline (or a lifecycle policy) must name one recipe version.
 func resolver(env model.Environment, desired *model.Repository, arns map[string]string) Resolver {
 	return func(kind model.Kind, name, version string) (string, error) {
 		switch kind {
@@ -149,6 +149,19 @@ func resolver(env model.Environment, desired *model.Repository, arns map[string]
 			}
 			if !p.Exact() {
 				return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:component/%s/%s", env.Region, env.Account, strings.ToLower(name), version), nil
+			}
+		case model.KindWorkflow:
+			// A workflow's ARN names its type, which only the repository's
+			// workflow of that name knows.
+			p, err := model.ParseVersionPattern(version)
+			if err != nil {
+				return "", err
+			}
+			w := desired.Resolve(kind, name, version)
+			spec, _ := w.SpecOrNil().(*model.WorkflowSpec)
+			if !p.Exact() && spec != nil {
+				return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:workflow/%s/%s/%s", env.Region, env.Account,
+					strings.ToLower(spec.Type), strings.ToLower(name), version), nil
 			}
 		case model.KindImageRecipe, model.KindContainerRecipe:
 			if r := desired.Resolve(kind, name, version); r != nil {

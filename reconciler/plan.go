@@ -94,24 +94,31 @@ func (p *Plan) Findings() []finding.Finding {
 	return out
 }
 
-// EffectiveDigest is the digest kiln writes to kiln:digest. For a pipeline
-// it also covers the recipe version its reference resolves to, so a
-// pipeline pointed at `1.x.x` is updated when a newer recipe version lands.
+// EffectiveDigest is the digest kiln writes to kiln:digest. For a kind
+// updated in place it also covers the versions its references to
+// versioned kinds resolve to, so a pipeline pointed at recipe `1.x.x` (or a
+// lifecycle policy selecting it) is updated when a newer version lands.
+// Versioned kinds keep wildcards as wildcards (Image Builder resolves a
+// recipe's components at build time), so their digest is their own.
 func EffectiveDigest(desired *model.Repository, r *model.Resource) string {
 	d := model.Digest(r)
-	spec, ok := r.Spec.(*model.ImagePipelineSpec)
-	if r.Kind != model.KindImagePipeline || !ok {
+	if r.Kind.Versioned() {
 		return d
 	}
-	kind, ref := spec.Recipe()
-	if ref == nil {
+	resolved := d
+	for _, ref := range r.Refs() {
+		if !ref.Kind.Versioned() {
+			continue
+		}
+		if res := desired.Resolve(ref.Kind, ref.Name, ref.Version); res != nil {
+			resolved += "\x00" + res.Metadata.Version
+		}
+	}
+	if resolved == d {
 		return d
 	}
-	if rec := desired.Resolve(kind, ref.Name, ref.Version); rec != nil {
-		sum := sha256.Sum256([]byte(d + "\x00" + rec.Metadata.Version))
-		return hex.EncodeToString(sum[:])
-	}
-	return d
+	sum := sha256.Sum256([]byte(resolved))
+	return hex.EncodeToString(sum[:])
 }
 
 // Build plans env: what apply must do to make actual match desired. It is
@@ -204,6 +211,14 @@ func bakes(desired *model.Repository, plan *Plan) []Bake {
 		if spec.DistributionConfiguration != "" {
 			if dist := desired.Get(model.KindDistributionConfiguration, spec.DistributionConfiguration); dist != nil && changed[dist.ID()] {
 				reasons = append(reasons, "distribution configuration "+dist.Metadata.Name+" changed")
+			}
+		}
+		for _, ref := range p.Refs() {
+			if ref.Kind != model.KindWorkflow {
+				continue
+			}
+			if w := desired.Resolve(ref.Kind, ref.Name, ref.Version); w != nil && changed[w.ID()] {
+				reasons = append(reasons, fmt.Sprintf("workflow %s %s is new", w.Metadata.Name, w.Metadata.Version))
 			}
 		}
 		if len(reasons) > 0 {

@@ -12,6 +12,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/kiln-gitops/kiln/model"
 )
 
 // problem is one leaf cause of a schema failure, ready to be placed.
@@ -261,9 +263,23 @@ func (v *Validator) forbidden(schemaURL string, loc []string) string {
 		return fmt.Sprintf("not allowed together with %s: give exactly one of them", other)
 	}
 	if len(loc) == 2 && loc[0] == "metadata" && loc[1] == "version" {
-		return "not allowed: only Component, ImageRecipe and ContainerRecipe have versions; other kinds are updated in place"
+		return "not allowed: only " + versionedKinds() + " have versions; other kinds are updated in place"
 	}
 	return "not allowed here"
+}
+
+// versionedKinds lists the kinds that carry versions, for messages.
+func versionedKinds() string {
+	var names []string
+	for _, k := range model.Kinds() {
+		if k.Versioned() {
+			names = append(names, string(k))
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // not words a `"not": {}` schema, which the schemas use (rather than

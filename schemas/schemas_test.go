@@ -1,11 +1,13 @@
 package schemas
 
 import (
+	"encoding/json"
 	"fmt"
 	"github.com/kiln-gitops/kiln/finding"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,9 +122,59 @@ spec:
   targetRepository: {service: ECR, repositoryName: web}
 `
 
+const workflow = `apiVersion: kiln/v1
+kind: Workflow
+metadata:
+  name: build-with-approval
+  version: 1.0.0
+spec:
+  type: BUILD
+  changeDescription: approval gate
+  document: ./build.workflow.yaml
+`
+
+const lifecycle = `apiVersion: kiln/v1
+kind: LifecyclePolicy
+metadata:
+  name: ami-retention
+spec:
+  resourceType: AMI_IMAGE
+  executionRole: arn:aws:iam::{account}:role/lifecycle
+  status: ENABLED
+  resourceSelection:
+    recipes: [{name: al2023-base, version: 1.x.x}]
+  policyDetails:
+    - action: {type: DEPRECATE}
+      filter: {type: AGE, value: 90, unit: DAYS, retainAtLeast: 3}
+    - action: {type: DELETE, includeResources: {amis: true, snapshots: true}}
+      filter: {type: COUNT, value: 5}
+      exclusionRules:
+        tagMap: {keep: "true"}
+        amis: {lastLaunched: {value: 30, unit: DAYS}, regions: [us-east-1], sharedAccounts: ["111122223333"]}
+`
+
+const pipelineWithWorkflows = `apiVersion: kiln/v1
+kind: ImagePipeline
+metadata:
+  name: al2023-base
+spec:
+  imageRecipe: {name: al2023-base, version: 1.x.x}
+  infrastructureConfiguration: build-small
+  imageTags: {os: al2023}
+  loggingConfiguration: {imageLogGroupName: /images/base, pipelineLogGroupName: /pipelines/base}
+  schedule:
+    scheduleExpression: cron(0 4 ? * MON *)
+    autoDisablePolicy: {failureCount: 3}
+  workflows:
+    - {name: build-with-approval, version: 1.x.x}
+    - arn: arn:aws:imagebuilder:{region}:aws:workflow/test/test-image/x.x.x
+      onFailure: ABORT
+  executionRole: kiln-workflows
+`
+
 func TestValidResources(t *testing.T) {
 	v := validator(t)
-	for _, src := range []string{component, recipe, infra, pipeline, distribution, container} {
+	for _, src := range []string{component, recipe, infra, pipeline, distribution, container, workflow, lifecycle, pipelineWithWorkflows} {
 		r := resource(t, "r.yaml", src)
 		check(t, v.Resource(r), nil)
 	}
@@ -162,8 +214,20 @@ func TestResourceLimits(t *testing.T) {
 			[]want{{5, 12, `metadata.version: "1.2.0-rc1" is not valid: expected a semantic version`}}},
 		{"version as number", component, "version: 1.2.0", "version: 1.2",
 			[]want{{5, 12, "metadata.version: expected a string, got the number 1.2"}}},
+		{"API name componentArn", recipe, "- arn: arn:aws:imagebuilder:{region}:aws:component/update-linux/x.x.x", "- componentArn: arn:aws:imagebuilder:{region}:aws:component/update-linux/x.x.x",
+			[]want{{11, 7, "spec.components[1]: missing name or arn"}, {11, 21, "spec.components[1].componentArn: not allowed: use arn: (an AWS-managed or shared component) or name: with version:"}}},
+		{"API name workflowArn", pipelineWithWorkflows, "- arn: arn:aws:imagebuilder", "- workflowArn: arn:aws:imagebuilder",
+			[]want{{15, 20, "spec.workflows[1].workflowArn: not allowed: use arn:"}}},
+		{"workflow uri", workflow, "document: ./build.workflow.yaml", "uri: s3://bucket/build.yaml",
+			[]want{{7, 3, "spec: missing document or data"}, {9, 8, "spec.uri: not allowed: kiln keeps workflow documents in the repository"}}},
+		{"lifecycle COUNT with unit", lifecycle, "filter: {type: COUNT, value: 5}", "filter: {type: COUNT, value: 5, unit: DAYS}",
+			[]want{{15, 45, "spec.policyDetails[1].filter.unit: not allowed"}}},
+		{"lifecycle AGE without unit", lifecycle, "{type: AGE, value: 90, unit: DAYS, retainAtLeast: 3}", "{type: AGE, value: 90}",
+			[]want{{13, 15, "spec.policyDetails[0].filter: missing required field unit"}}},
+		{"lifecycle semanticVersion", lifecycle, "version: 1.x.x}]", "semanticVersion: 1.0.0}]",
+			[]want{{10, 15, "missing required field version"}, {10, 52, "semanticVersion: not allowed: use version:"}}},
 		{"version on unversioned kind", infra, "name: build-small", "name: build-small\n  version: 1.0.0",
-			[]want{{5, 12, "metadata.version: not allowed: only Component, ImageRecipe and ContainerRecipe have versions"}}},
+			[]want{{5, 12, "metadata.version: not allowed: only Component, ImageRecipe, ContainerRecipe and Workflow have versions"}}},
 		{"description too long", component, "description: Harden sshd", "description: " + long(1025),
 			[]want{{6, 16, "metadata.description: 1025 characters, at most 1024 allowed (Image Builder limit)"}}},
 		{"changeDescription too long", component, "changeDescription: Disable password authentication", "changeDescription: " + long(1025),
@@ -536,4 +600,28 @@ func nested(v any, path ...string) any {
 		v = m[p]
 	}
 	return v
+}
+
+// TestDispatchSchemaNamesEveryKind fails when kiln.json, the schema editors
+// use for any kiln file, misses a kind of the registry.
+func TestDispatchSchemaNamesEveryKind(t *testing.T) {
+	b, err := fs.ReadFile(FS(), FileAny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Properties struct {
+			Kind struct {
+				Enum []string `json:"enum"`
+			} `json:"kind"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range model.Kinds() {
+		if !slices.Contains(s.Properties.Kind.Enum, string(k)) || !strings.Contains(string(b), `"then": { "$ref": "`+KindFile(k)+`" }`) {
+			t.Errorf("%s does not dispatch kind %s to %s", FileAny, k, KindFile(k))
+		}
+	}
 }

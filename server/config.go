@@ -46,7 +46,10 @@ type Config struct {
 	DataDir string `yaml:"data-dir"`
 	// NATSURL selects an external NATS cluster; empty runs NATS embedded.
 	NATSURL string `yaml:"nats-url"`
-	Workers int    `yaml:"workers"`
+	// NATSReplicas is how many NATS servers of the external cluster keep
+	// a copy of the queue and state (1, 3 or 5; a server may then fail).
+	NATSReplicas int `yaml:"nats-replicas"`
+	Workers      int `yaml:"workers"`
 	// BakePoll is how often bake tracking looks for bakes that are due;
 	// BakeBackoff bounds the interval between two GetImage calls for one
 	// bake, which doubles while its state stays the same.
@@ -138,6 +141,14 @@ func settings() []setting {
 		}},
 		{"data-dir", "KILN_DATA_DIR", "directory of the embedded queue and state", str(func(c *Config) *string { return &c.DataDir })},
 		{"nats-url", "KILN_NATS_URL", "external NATS URL (empty: embedded NATS in the data dir)", str(func(c *Config) *string { return &c.NATSURL })},
+		{"nats-replicas", "KILN_NATS_REPLICAS", "copies of the queue and state in the external NATS cluster (1, 3 or 5)", func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("not a positive number: %q", v)
+			}
+			c.NATSReplicas = n
+			return nil
+		}},
 		{"workers", "KILN_WORKERS", "jobs handled in parallel", func(c *Config, v string) error {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil || n <= 0 {
@@ -400,6 +411,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("admin_on_main", c.AdminOnMain),
 		slog.String("data_dir", c.DataDir),
 		slog.String("nats_url", redactURL(c.NATSURL)),
+		slog.Int("nats_replicas", c.NATSReplicas),
 		slog.Int("workers", c.Workers),
 		slog.Duration("bake_poll", c.BakePoll),
 		slog.Duration("bake_backoff_min", c.BakeBackoffMin),

@@ -55,6 +55,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, opts Options) (*Serv
 	}
 	qcfg := opts.Queue
 	qcfg.DataDir, qcfg.URL = cfg.DataDir, cfg.NATSURL
+	if cfg.NATSURL != "" {
+		qcfg.Replicas = cfg.NATSReplicas
+	}
 	if cfg.NATSURL == "" {
 		if err := writableDir(cfg.DataDir); err != nil {
 			return nil, err

@@ -78,10 +78,10 @@ func ChangedResources(base, head *model.Repository) []*model.Resource {
 }
 
 // comparable reports whether r's digest stands for its content: a
-// component whose document file could not be read would differ only by
-// the read failure, which is not a change of content.
+// component or workflow whose document file could not be read would
+// differ only by the read failure, which is not a change of content.
 func comparable(r *model.Resource) bool {
-	if r.Kind != model.KindComponent {
+	if info, _ := r.Kind.Info(); !info.HasDocument() {
 		return true
 	}
 	spec, _ := r.Value["spec"].(map[string]any)

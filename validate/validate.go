@@ -8,11 +8,13 @@ import (
 	"github.com/kiln-gitops/kiln/finding"
 	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/schemas"
+	"github.com/kiln-gitops/kiln/workflowdoc"
 )
 
 // Repository validates repo: settings and resources against the schemas,
 // the bake settings against the environments,
-// component documents against the AWSTOE rules, versions, and references.
+// component documents against the AWSTOE rules, workflow documents against
+// theirs, versions, and references.
 // The findings are sorted by position.
 func Repository(repo *model.Repository, v *schemas.Validator) []finding.Finding {
 	if repo == nil {
@@ -23,8 +25,12 @@ func Repository(repo *model.Repository, v *schemas.Validator) []finding.Finding 
 	out = append(out, settings(repo.Config)...)
 	for _, r := range repo.Resources {
 		out = append(out, v.Resource(r)...)
-		if r.Kind == model.KindComponent && r.Document != nil {
+		switch {
+		case r.Document == nil:
+		case r.Kind == model.KindComponent:
 			out = append(out, document(r, v)...)
+		case r.Kind == model.KindWorkflow:
+			out = append(out, withResource(r, workflowdoc.Validate(r.Document))...)
 		}
 		out = append(out, versions(r)...)
 	}
@@ -48,6 +54,11 @@ func document(r *model.Resource, v *schemas.Validator) []finding.Finding {
 			out = append(out, f)
 		}
 	}
+	return withResource(r, out)
+}
+
+// withResource names r on the findings about its document.
+func withResource(r *model.Resource, out []finding.Finding) []finding.Finding {
 	for i := range out {
 		if out[i].Resource == "" {
 			out[i].Resource = r.ID().String()

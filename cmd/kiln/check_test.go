@@ -371,7 +371,7 @@ func TestCheckBase(t *testing.T) {
 	t.Run("unchanged", func(t *testing.T) {
 		_, dir := setup(t)
 		rep := checkJSON(t, exitOK, "--base", "HEAD", dir)
-		if len(rep.Findings) != 0 || rep.Summary.Resources != 18 {
+		if len(rep.Findings) != 0 || rep.Summary.Resources != 20 {
 			t.Errorf("%d resources, findings %+v", rep.Summary.Resources, rep.Findings)
 		}
 	})

@@ -152,7 +152,8 @@ type importFile struct {
 
 // importFiles lays the resources out one file each: the newest version of
 // a name gets <name>.yaml, older ones <name>-<version>.yaml, and a
-// component's document sits beside it as <stem>.toe.yaml. res must be in
+// document of a document kind sits beside it as <stem><suffix> (.toe.yaml for
+// components, .workflow.yaml for workflows). res must be in
 // Export's order (kind, name, version), which makes the layout
 // deterministic.
 func importFiles(res []imagebuilder.Exported) ([]importFile, error) {
@@ -171,7 +172,7 @@ func importFiles(res []imagebuilder.Exported) ([]importFile, error) {
 		info, _ := r.Kind.Info()
 		folder := info.Folder
 		taken := func(s string) bool {
-			return used[path.Join(folder, s+".yaml")] || used[path.Join(folder, s+".toe.yaml")]
+			return used[path.Join(folder, s+".yaml")] || (info.HasDocument() && used[path.Join(folder, s+info.DocumentSuffix)])
 		}
 		for i, base := 2, stem; taken(stem); i++ {
 			stem = fmt.Sprintf("%s-%d", base, i)
@@ -179,13 +180,10 @@ func importFiles(res []imagebuilder.Exported) ([]importFile, error) {
 		file := path.Join(folder, stem+".yaml")
 		used[file] = true
 		header := fmt.Sprintf("# Imported by kiln import from %s\n", e.Arn)
-		if r.Kind == model.KindComponent {
-			doc := path.Join(folder, stem+".toe.yaml")
+		if setter, ok := r.Spec.(interface{ SetDocument(string) }); ok && info.HasDocument() {
+			doc := path.Join(folder, stem+info.DocumentSuffix)
 			used[doc] = true
-			spec := *r.Spec.(*model.ComponentSpec)
-			spec.Document = "./" + stem + ".toe.yaml"
-			spec.Data = ""
-			r.Spec = &spec
+			setter.SetDocument("./" + stem + info.DocumentSuffix)
 			text := e.Document
 			if !strings.HasSuffix(text, "\n") {
 				text += "\n"

@@ -81,8 +81,8 @@ func TestCheckPlanEmulator(t *testing.T) {
 					t.Errorf("%s/%s: %s, want create", c.Kind, c.Name, c.Action)
 				}
 				wantDry := ""
-				if c.Kind == "Component" {
-					wantDry = "would succeed"
+				if c.Kind == "Component" || c.Kind == "Workflow" {
+					wantDry = "would succeed" // the kinds whose create takes dryRun
 				}
 				if c.DryRun != wantDry {
 					t.Errorf("%s/%s: dryRun %q, want %q", c.Kind, c.Name, c.DryRun, wantDry)

@@ -13,7 +13,7 @@ func TestSecretsMaskedInEveryOutput(t *testing.T) {
 	const key, password = "AKIAZ7QW3XHT5LMN2PQR", "Xk9#mQ2$vL7pR4w"
 	dir := t.TempDir()
 	for name, text := range map[string]string{
-		"c.yaml": "apiVersion: kiln/v1\nkind: Component\nmetadata:\n  name: c\n  version: 1.0.0\nspec:\n  platform: Linux\n  document: ./c.toe.yaml\n",
+		"c.yaml": "apiVersion: kiln/v1\nkind: Component\nmetadata:\n  name: creds\n  version: 1.0.0\nspec:\n  platform: Linux\n  document: ./c.toe.yaml\n",
 		"c.toe.yaml": "name: c\nschemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: Creds\n        action: ExecuteBash\n        inputs:\n          commands:\n" +
 			"            - export AWS_ACCESS_KEY_ID=" + key + "\n            - \"echo 'password = " + password + "' >> /etc/app.ini\"\n",
 	} {

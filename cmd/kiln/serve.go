@@ -114,14 +114,21 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	trackCtx, stopTracking := context.WithCancel(ctx)
 	defer func() { stopTracking(); wg.Wait() }()
 	if deps.Environments != nil {
-		wg.Go(func() { tracker.Run(trackCtx, cfg.BakePoll) })
+		// One replica at a time follows the bakes and checks for drift,
+		// under leases in JetStream; another takes over when it dies.
+		q := srv.Queue()
+		wg.Go(func() {
+			_ = q.RunLeased(trackCtx, "bake-tracker", func(ctx context.Context) { tracker.Run(ctx, cfg.BakePoll) })
+		})
 		// Environments whose .kiln.yaml sets drift: warn or correct are
 		// compared with their branch's head on every interval.
 		drift := &job.DriftChecker{Deps: &job.Deps{
 			GitHub: deps.GitHub, Fetch: deps.Fetch, Checker: deps.Checker, Environments: deps.Environments,
 			State: deps.State, Log: log.With("component", "drift"), Now: deps.Now,
 		}}
-		wg.Go(func() { drift.Run(trackCtx, cfg.DriftInterval) })
+		wg.Go(func() {
+			_ = q.RunLeased(trackCtx, "drift", func(ctx context.Context) { drift.Run(ctx, cfg.DriftInterval) })
+		})
 	}
 
 	return srv.Serve(ctx, server.ServeOptions{

@@ -55,15 +55,19 @@ func (s *Server) serveGit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "ghtest repositories are read-only over HTTP", http.StatusForbidden)
 		return
 	}
+	// Looked up under the lock: replicas of kiln fetch at the same time.
+	s.gitMu.Lock()
 	if s.gitPath == "" {
 		p, err := exec.LookPath("git")
 		if err != nil {
+			s.gitMu.Unlock()
 			s.t.Errorf("ghtest: serving Git over HTTP needs the git binary: %v", err)
 			http.Error(w, "git not installed", http.StatusInternalServerError)
 			return
 		}
 		s.gitPath = p
 	}
+	s.gitMu.Unlock()
 	owner, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	name, _, _ := strings.Cut(rest, ".git/")
 	if err := s.repack(owner, name); err != nil {

@@ -108,6 +108,9 @@ policy:
   data:
     allowedAccounts: ["` + StagingAccount + `", "` + ProdAccount + `"]
     allowedRegions: [us-east-1, us-west-2]
+    # The team's own hardening components (a name is not evidence of
+    # hardening on its own: KILN-RCP-005 accepts what is listed here).
+    hardeningComponents: ["stig-hardening*", "cis-benchmark*", "arn:aws:imagebuilder:*:aws:component/stig-build-linux*"]
 bake:
   onMerge: true
   prEnvironment: staging

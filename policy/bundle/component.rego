@@ -12,18 +12,13 @@ import data.kiln.lib
 # can match.
 
 # The commands that mention a rule's words, computed once per document.
-server_commands := {c | some w in ["telnet", "rsh", "ftp"]; some c in lib.mentions[w]}
+server_commands := {c | some c in lib.mentions["telnet|rsh|ftp"]}
 
-gpg_commands := {c | some w in ["gpg", "signature", "unauthenticated"]; some c in lib.mentions[w]; lib.sets(c)}
+gpg_commands := {c | some c in lib.mentions["gpg|signature|unauthenticated"]; lib.sets(c)}
 
-selinux_commands := {c | some w in ["enforc", "selinux"]; some c in lib.mentions[w]; lib.sets(c)}
+selinux_commands := {c | some c in lib.mentions["enforc|selinux"]; lib.sets(c)}
 
-download_commands := {c | some w in ["curl", "wget"]; some c in lib.mentions[w]}
-
-# PowerShell runs downloads through Invoke-Expression or a script block.
-ps_execute_commands := {c | some w in ["invoke-expression", "scriptblock"]; some c in lib.mentions[w]; c.kind == "run"}
-
-tls_commands := {c | some w in ["certificate", "trustall", "sslverify", "strict-ssl", "tls_reject"]; some c in lib.mentions[w]; c.kind == "run"}
+download_commands := {c | some c in lib.mentions["curl|wget"]}
 
 # sshd_sets reports whether a command or a written line sets an sshd
 # option: both "sed -i 's/…/PermitRootLogin yes/'" (kiln keeps only the
@@ -383,7 +378,8 @@ shell_tls contains r if {
 }
 
 shell_tls contains r if {
-	some c in tls_commands
+	some c in lib.mentions["certificate|trustall|sslverify|strict-ssl|tls_reject"]
+	c.kind == "run"
 	regex.match(`(?i)(servercertificatevalidationcallback\s*=\s*\{[^}]*\$true|-skipcertificatecheck(\s|$|:\s*\$true)|trustallcertspolicy|\bhttp\.sslverify(\s*=\s*|\s+)['"]?(false|0)\b|git_ssl_no_verify=['"]?(1|true)|strict-ssl['"]?\s+['"]?false|node_tls_reject_unauthorized=['"]?0)`, c.text)
 	r := lib.command_result("turns off TLS certificate verification", c)
 }
@@ -408,13 +404,14 @@ pipe_to_shell contains r if {
 }
 
 pipe_to_shell contains r if {
-	some c in ps_execute_commands
+	some c in lib.mentions["invoke-expression|scriptblock"]
+	c.kind == "run"
 	regex.match(`(?i)(invoke-webrequest|invoke-restmethod|downloadstring|downloaddata|net\.webclient)[^|]*\|\s*invoke-expression|invoke-expression\b.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)|\[scriptblock\]::create\(.*(invoke-webrequest|invoke-restmethod|downloadstring|net\.webclient)`, c.text)
 	r := lib.command_result("runs downloaded code with Invoke-Expression", c)
 }
 
 pipe_to_shell contains r if {
-	some c in lib.commands
+	some c in lib.mentions["exec-download"]
 	c.kind == "exec-download"
 	r := lib.command_result(sprintf("runs %s, downloaded earlier, without verifying its checksum or signature", [c.target]), c)
 }
@@ -456,8 +453,6 @@ msi_signed contains r if {
 	r := lib.document_result("InstallMSI allows an unsigned installer", array.concat(path, ["allowUnsignedInstaller"]))
 }
 
-password_commands := {c | some w in ["passwd", "usermod", "useradd", "securestring", "net user"]; some c in lib.mentions[w]; c.kind == "run"}
-
 # plaintext_password_patterns: a literal password (not a $VARIABLE or a
 # (command) reading one) fed to chpasswd or passwd --stdin, given to
 # usermod/useradd -p, turned into a SecureString with -AsPlainText, or
@@ -483,7 +478,8 @@ plaintext_password_patterns := {
 #   controls: ["srg:SRG-OS-000073-GPOS-00041", "nist-800-53:IA-5(1)(c)"]
 #   remediation: Read the password at build time (aws ssm get-parameter --with-decryption, Get-SECSecretValue) into a variable and pass the variable.
 plaintext_password contains r if {
-	some c in password_commands
+	some c in lib.mentions["passwd|usermod|useradd|securestring|net user"]
+	c.kind == "run"
 	some how, pattern in plaintext_password_patterns
 	regex.match(pattern, c.text)
 	r := lib.command_result(sprintf("sets a password in plain text (%s)", [how]), c)
@@ -498,8 +494,6 @@ registry_sets(c, key_pattern, value_pattern) if {
 	regex.match(sprintf("(?i)\\\\%s$", [value_pattern]), c.text)
 }
 
-defender_commands := {c | some w in ["mppreference", "defender", "windefend"]; some c in lib.mentions[w]}
-
 # METADATA
 # title: Microsoft Defender stays on
 # description: >-
@@ -512,19 +506,17 @@ defender_commands := {c | some w in ["mppreference", "defender", "windefend"]; s
 #   controls: ["srg:SRG-OS-000480-GPOS-00227", "nist-800-53:CM-6(a)"]
 #   remediation: Keep Defender enabled; add exclusions for the paths the build needs instead.
 defender_enabled contains r if {
-	some c in defender_commands
+	some c in lib.mentions["mppreference|defender|windefend"]
 	c.kind == "run"
 	regex.match(`(?i)set-mppreference\b.*-disable(realtimemonitoring|behaviormonitoring|ioavprotection|scriptscanning|intrusionpreventionsystem|blockatfirstseen|archivescanning)(:\s*|\s+)\$?(true|1)\b|(uninstall|remove)-windowsfeature\b.*windows-defender|stop-service\b.*\bwindefend\b|set-service\b.*\bwindefend\b.*-startuptype\s+['"]?disabled|\bsc(\.exe)?\s+(stop|config)\s+windefend\b`, c.text)
 	r := lib.command_result("turns off Microsoft Defender", c)
 }
 
 defender_enabled contains r if {
-	some c in defender_commands
+	some c in lib.mentions["mppreference|defender|windefend"]
 	registry_sets(c, `windows defender`, `(disableantispyware|disableantivirus|disablerealtimemonitoring|disablebehaviormonitoring|disablescriptscanning)=(1|0x0*1)`)
 	r := lib.command_result("turns off Microsoft Defender in the registry", c)
 }
-
-firewall_commands := {c | some w in ["firewall", "ufw", "nftables", "mpssvc"]; some c in lib.mentions[w]; lib.sets(c)}
 
 # METADATA
 # title: The host firewall stays on
@@ -537,7 +529,8 @@ firewall_commands := {c | some w in ["firewall", "ufw", "nftables", "mpssvc"]; s
 #   controls: ["stig-rhel8:RHEL-08-040101", "stig-rhel9:RHEL-09-251015", "srg:SRG-OS-000096-GPOS-00050", "nist-800-53:SC-7(21)"]
 #   remediation: Keep the firewall running and open only the ports the image needs.
 firewall_enabled contains r if {
-	some c in firewall_commands
+	some c in lib.mentions["firewall|ufw|nftables|mpssvc"]
+	lib.sets(c)
 	c.kind == "run"
 	regex.match(`(?i)\bsystemctl\b.*\b(stop|disable|mask)\b.*\b(firewalld|nftables|ufw)\b|\bufw\s+disable\b|\bservice\s+(firewalld|ufw)\s+stop\b|set-netfirewallprofile\b.*-enabled(:\s*|\s+)['"]?\$?(false|0)\b|\bnetsh(\.exe)?\s+(advfirewall\s+set\s+\S+\s+state\s+off|firewall\s+set\s+opmode\s+(mode=)?disable)|(stop-service|set-service)\b.*\bmpssvc\b`, c.text)
 	not regex.match(`(?i)\bset-service\b.*-startuptype\s+['"]?(automatic|manual)`, c.text)
@@ -545,12 +538,11 @@ firewall_enabled contains r if {
 }
 
 firewall_enabled contains r if {
-	some c in firewall_commands
+	some c in lib.mentions["firewall|ufw|nftables|mpssvc"]
+	lib.sets(c)
 	registry_sets(c, `windowsfirewall`, `enablefirewall=(0|0x0+)`)
 	r := lib.command_result("turns off Windows Defender Firewall in the registry", c)
 }
-
-uac_commands := {c | some w in ["enablelua", "consentpromptbehavioradmin"]; some c in lib.mentions[w]}
 
 # METADATA
 # title: User Account Control stays on
@@ -564,7 +556,7 @@ uac_commands := {c | some w in ["enablelua", "consentpromptbehavioradmin"]; some
 #   controls: ["srg:SRG-OS-000373-GPOS-00156", "nist-800-53:IA-11", "nist-800-53:AC-6(9)"]
 #   remediation: Keep EnableLUA 1 and ConsentPromptBehaviorAdmin at 2 (or the STIG's value).
 uac_enabled contains r if {
-	some c in uac_commands
+	some c in lib.mentions["enablelua|consentpromptbehavioradmin"]
 	registry_sets(c, `policies\\system`, `(enablelua|consentpromptbehavioradmin)=(0|0x0+)`)
 	r := lib.command_result("turns off User Account Control", c)
 }
@@ -629,8 +621,6 @@ any_of(targets, wanted) if {
 	contains(targets, w)
 }
 
-mode_commands := {c | some w in ["shadow", "sudoers", "ssh_host_"]; some c in lib.mentions[w]; c.kind == "mode"}
-
 # METADATA
 # title: Sensitive files keep tight permissions
 # description: >-
@@ -644,7 +634,8 @@ mode_commands := {c | some w in ["shadow", "sudoers", "ssh_host_"]; some c in li
 #   controls: ["cis-al2023:6.1.6", "cis-al2023:6.1.8", "cis-al2023:4.2.2", "stig-rhel8:RHEL-08-010490", "stig-rhel9:RHEL-09-232270", "stig-rhel9:RHEL-09-232065", "stig-rhel9:RHEL-09-255120", "srg:SRG-OS-000480-GPOS-00227", "nist-800-53:AC-6(1)"]
 #   remediation: "Use mode 0000 for shadow files (0640 at most), 0440 for sudoers, 0600 (0640 with group ssh_keys) for host keys."
 file_permissions contains r if {
-	some c in mode_commands
+	some c in lib.mentions["shadow|sudoers|ssh_host_"]
+	c.kind == "mode"
 	some f in sensitive_files
 	regex.match(f.pattern, c.target)
 	m := split(substring(c.text, 6, -1), " ")[0]

@@ -257,6 +257,6 @@ test_file_permissions_pass if {
 }
 
 test_pipe_to_shell_deny_exec_download if {
-	some r in component.pipe_to_shell with input as cmds([object.union(run("bash /tmp/i.sh"), {"kind": "exec-download", "target": "/tmp/i.sh"})])
+	some r in component.pipe_to_shell with input as cmds([object.union(run("exec-download: bash /tmp/i.sh"), {"kind": "exec-download", "target": "/tmp/i.sh"})])
 	contains(r.msg, "runs /tmp/i.sh, downloaded earlier")
 }

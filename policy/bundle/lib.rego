@@ -80,23 +80,26 @@ matches_any(value, patterns) if {
 commands := object.get(input, "commands", [])
 
 # mentions maps each word the built-in rules look for in commands
-# (indexed_words) to the commands whose lower-cased text contains it, so
+# (indexed_words; "a|b" stands for any of a and b) to the commands whose
+# lower-cased text contains it, so
 # those rules' regular expressions only see the few commands that can
 # match. kiln builds it in Go (input.command_index); without it (a test's
 # input) it is computed here.
 mentions := input.command_index if {
 	input.command_index
-} else := {w: [c | some c in commands; contains(c.lower, w)] | some w in indexed_words}
+} else := {w: [c | some c in commands; mentions_any(c.lower, w)] | some w in indexed_words}
+
+# mentions_any: text contains one of the "|"-separated words.
+mentions_any(text, words) if {
+	some w in split(words, "|")
+	contains(text, w)
+}
 
 indexed_words := {
 	"permitrootlogin", "permitemptypasswords", "permituserenvironment", "passwordauthentication",
-	"audit", "auditd", "telnet", "rsh", "ftp", "gpg", "signature", "unauthenticated",
-	"enforc", "selinux", "curl", "wget",
-	"invoke-expression", "scriptblock", "certificate", "trustall", "sslverify", "strict-ssl", "tls_reject",
-	"passwd", "usermod", "useradd", "securestring", "net user",
-	"mppreference", "defender", "windefend", "firewall", "ufw", "nftables", "mpssvc",
-	"enablelua", "consentpromptbehavioradmin", "executionpolicy",
-	"shadow", "sudoers", "ssh_host_",
+	"audit", "auditd",
+	"telnet|rsh|ftp", "gpg|signature|unauthenticated", "enforc|selinux", "curl|wget", "certificate|trustall|sslverify|strict-ssl|tls_reject", "invoke-expression|scriptblock", "passwd|usermod|useradd|securestring|net user", "mppreference|defender|windefend", "firewall|ufw|nftables|mpssvc", "enablelua|consentpromptbehavioradmin", "shadow|sudoers|ssh_host_",
+	"executionpolicy", "exec-download",
 }
 
 # mentioning(word) are the commands that mention any word, for rules about
@@ -105,7 +108,7 @@ mentioning(word) := cs if {
 	cs := mentions[word]
 } else := [c |
 	some c in commands
-	contains(c.lower, word)
+	mentions_any(c.lower, word)
 ]
 
 # is_check reports whether a command only tests a setting (grep for it,

@@ -68,7 +68,8 @@ type Shape struct {
 		StatusCode int    `json:"httpStatusCode"`
 	} `json:"error"`
 
-	re *regexp.Regexp
+	re        *regexp.Regexp
+	notPrefix string // from a leading (?!…) lookahead, which RE2 lacks
 }
 
 // Load reads an api-2.json model from fsys.
@@ -85,7 +86,8 @@ func Load(fsys fs.FS, path string) (*Model, error) {
 		if sh.Pattern == "" {
 			continue
 		}
-		re, err := regexp.Compile(sh.Pattern)
+		re, notPrefix, err := compilePattern(sh.Pattern)
+		sh.notPrefix = notPrefix
 		if err != nil {
 			m.Unchecked = append(m.Unchecked, name)
 			continue
@@ -95,6 +97,32 @@ func Load(fsys fs.FS, path string) (*Model, error) {
 	sort.Strings(m.Unchecked)
 	return &m, nil
 }
+
+// compilePattern translates a model's (Java) pattern to Go's RE2: \uXXXX
+// escapes, repetition counts above RE2's 1000 (the shape's min and max
+// still bound the length), and a leading negative lookahead of a literal,
+// ^(?!aws:)…, which is returned to be checked on its own.
+func compilePattern(p string) (*regexp.Regexp, string, error) {
+	p = javaEscapes.ReplaceAllString(p, `\x{$1}`)
+	p = bigRepeat.ReplaceAllString(p, "{$1,}")
+	var notPrefix string
+	if m := leadingLookahead.FindStringSubmatch(p); m != nil {
+		notPrefix = m[1]
+		p = "^" + p[len(m[0]):]
+	}
+	re, err := regexp.Compile(p)
+	return re, notPrefix, err
+}
+
+var (
+	bigRepeat        = regexp.MustCompile(`\{(\d+),\d{4,}\}`)
+	leadingLookahead = regexp.MustCompile(`^\^\(\?!([A-Za-z0-9:_-]+)\)`)
+)
+
+// javaEscapes are the \uXXXX escapes of the models' (Java) patterns, which
+// Go writes \x{XXXX}; up to six digits, as the models write code points
+// beyond the BMP (\u10FFFF).
+var javaEscapes = regexp.MustCompile(`\\u([0-9A-Fa-f]{4,6})`)
 
 // MustLoad is Load for models embedded in the binary, whose failure is a
 // build mistake.

@@ -127,7 +127,7 @@ func (m *Model) check(name, path string, v any, out *[]Violation, depth int) {
 		if sh.Max != nil && float64(n) > *sh.Max {
 			add("Member must have length less than or equal to %v", *sh.Max)
 		}
-		if sh.re != nil && !sh.re.MatchString(s) {
+		if sh.re != nil && (!sh.re.MatchString(s) || sh.notPrefix != "" && strings.HasPrefix(s, sh.notPrefix)) {
 			add("Member must satisfy regular expression pattern: %s", sh.Pattern)
 		}
 	case "integer", "long":

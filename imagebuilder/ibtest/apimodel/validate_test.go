@@ -92,3 +92,26 @@ func TestHasAndRequired(t *testing.T) {
 		t.Errorf("Required = %s", got)
 	}
 }
+
+func TestJavaPatterns(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, value string
+		match          bool
+	}{
+		{`^(?!aws:)[a-zA-Z+-=._:/]+$`, "kiln:digest", true},
+		{`^(?!aws:)[a-zA-Z+-=._:/]+$`, "aws:x", false},
+		{`^[a-zA-Z]{1,1024}$`, "name", true},
+		{`^[a-zA-Z]{1,1024}$`, "name1", false},
+		{`[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+`, "kiln-session", true},
+		{`^[\u0020-\u007E]+$`, "tab\there", false},
+	} {
+		re, notPrefix, err := compilePattern(tc.pattern)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.pattern, err)
+		}
+		got := re.MatchString(tc.value) && (notPrefix == "" || !strings.HasPrefix(tc.value, notPrefix))
+		if got != tc.match {
+			t.Errorf("%s on %q = %v, want %v", tc.pattern, tc.value, got, tc.match)
+		}
+	}
+}
