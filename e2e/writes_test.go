@@ -177,23 +177,36 @@ func TestRateLimitParksTheJob(t *testing.T) {
 	if c := checks["kiln/policy"].Conclusion; c != "failure" {
 		t.Errorf("kiln/policy: %s, want failure (the real result, not a give-up)", c)
 	}
+	w.doneOnFirstAttempt(d)
+}
+
+// doneOnFirstAttempt requires that d's job finished on its first attempt
+// (a parked job keeps its attempt) and was never given up.
+func (w *world) doneOnFirstAttempt(d delivery) {
+	w.t.Helper()
 	w.mu.Lock()
-	logs := w.logs[0].String()
+	var logs string
+	for _, l := range w.logs {
+		logs += l.String()
+	}
 	w.mu.Unlock()
 	done := false
 	for _, line := range strings.Split(logs, "\n") {
-		if strings.Contains(line, `"delivery":"`+d.id()+`"`) && strings.Contains(line, `"msg":"job done"`) {
+		if !strings.Contains(line, `"delivery":"`+d.id()+`"`) {
+			continue
+		}
+		if strings.Contains(line, `"msg":"job done"`) {
 			done = true
-			if !strings.Contains(line, `"attempt":1`) {
-				t.Errorf("the job finished on another attempt than its first: %s", line)
+			if !strings.Contains(line, `"attempt":1,`) {
+				w.t.Errorf("the job finished on another attempt than its first: %s", line)
 			}
 		}
-		if strings.Contains(line, `"delivery":"`+d.id()+`"`) && strings.Contains(line, "gave up") {
-			t.Errorf("the job was given up: %s", line)
+		if strings.Contains(line, "gave up") {
+			w.t.Errorf("the job was given up: %s", line)
 		}
 	}
 	if !done {
-		t.Fatalf("no job done line for %s", d.id())
+		w.t.Fatalf("no job done line for %s", d.id())
 	}
 }
 
@@ -240,5 +253,30 @@ func TestCommandsAcrossKillsAnsweredOnce(t *testing.T) {
 		if n := len(w.runs(head, name)); n != 1 {
 			t.Errorf("%d %s check runs after 8 plans across two kills, want 1", n, name)
 		}
+	}
+}
+
+// A token revoked while kiln holds it is replaced when Git refuses it,
+// too: a merge whose job starts with the fetch (no API call to notice the
+// 401 first) is still applied, with one new token.
+func TestRevokedTokenRefusedByGitIsReplaced(t *testing.T) {
+	w := newWorld(t)
+	first := w.seedExamples()
+	w.start()
+	// A first job mints and caches a token.
+	w.mustPost(w.pushEvent("main", strings.Repeat("0", 40), first, "Initial import"))
+	w.waitFor(checkTimeout, "the first merge's bake check run", func() bool { return len(w.runs(first, bakeCheck)) == 1 }, w.describeChecks)
+	w.idle()
+	minted := w.gh.Operations()["apps/create-installation-access-token"]
+
+	w.gh.RevokeTokens()
+	next := w.gh.Commit(owner, repoName, "main", map[string]string{"README.md": "revoked\n"})
+	d := w.pushEvent("main", first, next, "Docs")
+	w.mustPost(d)
+	w.waitFor(checkTimeout, "the second merge's bake check run", func() bool { return len(w.runs(next, bakeCheck)) == 1 }, w.describeChecks)
+	w.idle()
+	w.doneOnFirstAttempt(d)
+	if n := w.gh.Operations()["apps/create-installation-access-token"] - minted; n != 1 {
+		t.Errorf("%d tokens minted after the revocation, want 1", n)
 	}
 }

@@ -53,6 +53,11 @@ func (a *Access) CloneToken(ctx context.Context) (string, error) {
 	return a.clients.InstallationToken(ctx, a.installation)
 }
 
+// RenewToken implements job.GitHub.
+func (a *Access) RenewToken(ctx context.Context, refused string) (string, error) {
+	return a.clients.renewToken(ctx, a.installation, refused)
+}
+
 // PullRequest implements job.GitHub.
 func (a *Access) PullRequest(ctx context.Context, number int) (job.PullRequest, error) {
 	pr, _, err := a.client.PullRequests.Get(ctx, a.owner, a.name, number)

@@ -209,6 +209,28 @@ func (c *Clients) InstallationToken(ctx context.Context, id int64) (string, erro
 	return tok, nil
 }
 
+// renewToken drops installation id's token if it is still refused, as a
+// 401 from the API does, and returns a live one.
+func (c *Clients) renewToken(ctx context.Context, id int64, refused string) (string, error) {
+	in, err := c.installation(id)
+	if err != nil {
+		return "", err
+	}
+	tr := in.current()
+	if tok, err := tr.Token(ctx); err == nil && tok == refused {
+		if tr, err = in.renew(tr); err != nil {
+			return "", err
+		}
+	} else {
+		tr = in.current()
+	}
+	tok, err := tr.Token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("github: token for installation %d: %w", id, err)
+	}
+	return tok, nil
+}
+
 // botLogin is the login of the App's bot user ("<slug>[bot]"), the author
 // of every comment kiln writes. It is asked of GitHub once.
 func (c *Clients) botLogin(ctx context.Context) (string, error) {

@@ -235,11 +235,7 @@ func (c *DriftChecker) checkTarget(ctx context.Context, t DriftTarget) error {
 	if err != nil {
 		return fmt.Errorf("github: %w", err)
 	}
-	token, err := gh.CloneToken(ctx)
-	if err != nil {
-		return fmt.Errorf("clone token: %w", err)
-	}
-	tree, err := c.Fetch(ctx, repo.CloneURL, token, "refs/heads/"+t.Branch, "")
+	tree, err := c.fetch(ctx, gh, repo.CloneURL, "refs/heads/"+t.Branch, "")
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", t.Branch, err)
 	}

@@ -7,6 +7,7 @@ package job
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 
 	"github.com/kiln-gitops/kiln/report"
@@ -29,6 +30,9 @@ func CheckBake(env string) string { return "kiln/bake (" + env + ")" }
 type GitHub interface {
 	// CloneToken is a token Git can fetch the repository with.
 	CloneToken(ctx context.Context) (string, error)
+	// RenewToken drops refused, a token Git refused (revoked or rotated),
+	// and returns a new one.
+	RenewToken(ctx context.Context, refused string) (string, error)
 	// StartCheckRun creates an in-progress check run and returns its id. A
 	// run with the same name and external id on the commit is reused, so a
 	// job retried after a crash never posts its checks twice.
@@ -95,12 +99,35 @@ func (r Repo) FullName() string { return r.Owner + "/" + r.Name }
 type GitHubFactory func(ctx context.Context, repo Repo) (GitHub, error)
 
 // Fetcher fetches one ref of a repository and returns the tree of its
-// commit; sha, when set, is the commit expected.
+// commit; sha, when set, is the commit expected. An error for credentials
+// Git refused wraps ErrTokenRefused.
 type Fetcher func(ctx context.Context, url, token, ref, sha string) (fs.FS, error)
+
+// ErrTokenRefused marks a fetch refused for its token: the installation
+// token was revoked or rotated since it was minted.
+var ErrTokenRefused = errors.New("git refused the installation token")
 
 // KV is small durable state (bakes, suggestions already made).
 type KV interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Put(ctx context.Context, key string, value []byte) error
 	Keys(ctx context.Context, prefix string) ([]string, error)
+}
+
+// fetch fetches ref with the installation's token. A token Git refuses is
+// replaced once and the fetch tried again, so a revoked token costs one
+// failed fetch, not every job until it would have expired.
+func (d *Deps) fetch(ctx context.Context, gh GitHub, url, ref, sha string) (fs.FS, error) {
+	token, err := gh.CloneToken(ctx)
+	if err != nil {
+		return nil, failedTo("get a token to fetch the repository", err)
+	}
+	tree, err := d.Fetch(ctx, url, token, ref, sha)
+	if errors.Is(err, ErrTokenRefused) {
+		if token, err = gh.RenewToken(ctx, token); err != nil {
+			return nil, failedTo("get a token to fetch the repository", err)
+		}
+		tree, err = d.Fetch(ctx, url, token, ref, sha)
+	}
+	return tree, err
 }

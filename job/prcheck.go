@@ -141,18 +141,14 @@ func planComputed(sections []*reconciler.Plan) bool {
 
 // checkTrees fetches head and base and runs the checks.
 func (r *prRun) checkTrees(ctx context.Context) (*check.Result, error) {
-	token, err := r.gh.CloneToken(ctx)
-	if err != nil {
-		return nil, failedTo("get a token to fetch the repository", err)
-	}
-	head, err := r.Fetch(ctx, r.repo.CloneURL, token, fmt.Sprintf("refs/pull/%d/head", r.pr.Number), r.pr.HeadSHA)
+	head, err := r.fetch(ctx, r.gh, r.repo.CloneURL, fmt.Sprintf("refs/pull/%d/head", r.pr.Number), r.pr.HeadSHA)
 	if err != nil {
 		return nil, failedTo(fmt.Sprintf("fetch the head of #%d", r.pr.Number), err)
 	}
 	// The base branch as it is now is what the head will merge into and
 	// whose rules are in force.
 	var base fs.FS
-	base, err = r.Fetch(ctx, r.repo.CloneURL, token, "refs/heads/"+r.pr.BaseRef, "")
+	base, err = r.fetch(ctx, r.gh, r.repo.CloneURL, "refs/heads/"+r.pr.BaseRef, "")
 	if err != nil {
 		return nil, failedTo("fetch the base branch "+r.pr.BaseRef, err)
 	}

@@ -32,11 +32,7 @@ func (h *PushHandler) Handle(ctx context.Context, _, _ string, payload []byte) e
 	if err != nil {
 		return fmt.Errorf("github for %s: %w", repo.FullName(), err)
 	}
-	token, err := gh.CloneToken(ctx)
-	if err != nil {
-		return fmt.Errorf("clone token: %w", err)
-	}
-	tree, err := h.Fetch(ctx, repo.CloneURL, token, ev.GetRef(), ev.GetAfter())
+	tree, err := h.fetch(ctx, gh, repo.CloneURL, ev.GetRef(), ev.GetAfter())
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", ev.GetRef(), err)
 	}

@@ -39,6 +39,7 @@ const (
 	JobError      = "error"
 	JobSuperseded = "superseded"
 	JobCancelled  = "cancelled"
+	JobParked     = "parked"
 	JobUnrouted   = "unrouted"
 )
 
@@ -103,12 +104,18 @@ func (r *Router) Handle(ctx context.Context, j queue.Job) error {
 	err := h.Handle(ctx, j.Event, j.ID, j.Payload)
 	d := time.Since(start)
 	outcome := JobSuccess
+	var parked queue.RetryAter
 	switch {
 	case err == nil:
 		log.InfoContext(ctx, "job done", "duration", d.Round(time.Millisecond).String())
 	case errors.Is(context.Cause(ctx), queue.ErrSuperseded):
 		outcome = JobSuperseded
 		log.InfoContext(ctx, "job superseded", "duration", d.Round(time.Millisecond).String())
+	case errors.As(err, &parked):
+		// A rate limit: the queue parks the job until then, without
+		// counting the attempt.
+		outcome = JobParked
+		log.InfoContext(ctx, "job parked", "until", parked.RetryAt().UTC().Format(time.RFC3339), "reason", err, "duration", d.Round(time.Millisecond).String())
 	case ctx.Err() != nil:
 		outcome = JobCancelled
 		log.WarnContext(ctx, "job cancelled", "cause", context.Cause(ctx), "duration", d.Round(time.Millisecond).String())

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/spf13/cobra"
 
 	"github.com/kiln-gitops/kiln/check"
@@ -137,9 +140,14 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	})
 }
 
-// fetch is job.Fetcher over gitfetch with its default size caps.
+// fetch is job.Fetcher over gitfetch with its default size caps; Git's
+// refusal of the token is told apart, so the job can replace the token.
 func fetch(ctx context.Context, url, token, ref, sha string) (fs.FS, error) {
-	return gitfetch.Fetch(ctx, gitfetch.FetchOptions{URL: url, Token: token, Ref: ref, SHA: sha})
+	tree, err := gitfetch.Fetch(ctx, gitfetch.FetchOptions{URL: url, Token: token, Ref: ref, SHA: sha})
+	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
+		return nil, fmt.Errorf("%w: %w", job.ErrTokenRefused, err)
+	}
+	return tree, err
 }
 
 // environments keeps one Image Builder client per environment, so role
