@@ -63,6 +63,30 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (*Export, error
 	if err != nil {
 		return nil, err
 	}
+	return c.export(ctx, live, opts)
+}
+
+// LiveSpecs implements reconciler.SpecReader: the live resources in kiln's
+// shape, by ID, as Export reads them (what cannot be exported is left out).
+func (c *Client) LiveSpecs(ctx context.Context, live []reconciler.Live) (map[model.ID]*model.Resource, error) {
+	exp, err := c.export(ctx, live, ExportOptions{All: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[model.ID]*model.Resource, len(exp.Resources))
+	for i := range exp.Resources {
+		r := &exp.Resources[i].Resource
+		if setter, ok := r.Spec.(interface{ SetData(string) }); ok {
+			setter.SetData(exp.Resources[i].Document)
+		}
+		out[r.ID()] = r
+	}
+	return out, nil
+}
+
+var _ reconciler.SpecReader = (*Client)(nil)
+
+func (c *Client) export(ctx context.Context, live []reconciler.Live, opts ExportOptions) (*Export, error) {
 	out := &Export{}
 	var picked []reconciler.Live
 	for _, l := range live {

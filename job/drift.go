@@ -92,6 +92,23 @@ func drifted(p *reconciler.Plan) []reconciler.Change {
 	return out
 }
 
+// driftPlan plans env against actual and, where the environment can be
+// read in kiln's shape, compares every resource field by field, so an edit
+// outside kiln that leaves the kiln:digest tag alone is drift too.
+func driftPlan(ctx context.Context, ib reconciler.ImageBuilder, env model.Environment, head *model.Repository, actual []reconciler.Live) (*reconciler.Plan, error) {
+	plan := reconciler.Build(env, head, actual)
+	sr, ok := ib.(reconciler.SpecReader)
+	if !ok {
+		return plan, nil
+	}
+	specs, err := sr.LiveSpecs(ctx, actual)
+	if err != nil {
+		return nil, fmt.Errorf("read %s field by field: %w", env.Name, err)
+	}
+	reconciler.CompareFields(head, plan, specs)
+	return plan, nil
+}
+
 // fixable are the drifted changes an apply acts on or refuses for: all
 // but orphans, which only pruning removes.
 func fixable(changes []reconciler.Change) []reconciler.Change {
@@ -105,7 +122,8 @@ func fixable(changes []reconciler.Change) []reconciler.Change {
 }
 
 // fingerprint identifies a set of drifted changes, including the live
-// digests, so that a second change to the same resource is reported again.
+// digests and the fields that differ, so that a second change to the same
+// resource is reported again.
 func fingerprint(changes []reconciler.Change) string {
 	if len(changes) == 0 {
 		return ""
@@ -116,7 +134,7 @@ func fingerprint(changes []reconciler.Change) string {
 		if c.Live != nil {
 			live = c.Live.Digest + "\x00" + c.Live.Arn
 		}
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\n", c.Action, c.ID(), c.Digest, live)
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\n", c.Action, c.ID(), c.Digest, live, c.Reason)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
@@ -261,7 +279,10 @@ func (c *DriftChecker) checkTarget(ctx context.Context, t DriftTarget) error {
 	if err != nil {
 		return fmt.Errorf("list %s: %w", env.Name, err)
 	}
-	plan := reconciler.Build(env, res.Head, actual)
+	plan, err := driftPlan(ctx, ib, env, res.Head, actual)
+	if err != nil {
+		return err
+	}
 	changes := drifted(plan)
 	cur := driftState{Commit: commit, Fingerprint: fingerprint(changes)}
 
@@ -342,7 +363,11 @@ func (c *DriftChecker) correct(ctx context.Context, ib reconciler.ImageBuilder, 
 		err = failedTo("read Image Builder in "+env, err)
 		return notCorrected("Drift in "+env+" applied but not confirmed", publicReason(ctx, err)), nil, false, err
 	}
-	left := drifted(reconciler.Build(plan.Environment, res.Head, after))
+	again, err := driftPlan(ctx, ib, plan.Environment, res.Head, after)
+	if err != nil {
+		return notCorrected("Drift in "+env+" applied but not confirmed", err.Error()), nil, false, fmt.Errorf("read %s: %w", env, err)
+	}
+	left := drifted(again)
 	if still := fixable(left); len(still) > 0 {
 		return notCorrected("Drift in "+env+" persists after the correction", "Still different: "+driftSummary(still)+"."), nil, false, nil
 	}

@@ -21,6 +21,9 @@ type ComponentSpec struct {
 // SetDocument points the spec at a document file, dropping inline data.
 func (s *ComponentSpec) SetDocument(path string) { s.Document, s.Data = path, "" }
 
+// SetData puts the document inline, dropping a document path.
+func (s *ComponentSpec) SetData(text string) { s.Document, s.Data = "", text }
+
 // ComponentRef names a component from a recipe: a repository component by
 // Name and Version (exact, or a right-aligned wildcard such as 1.x.x), or an
 // AWS-managed or shared component by ARN with {region} and {account}

@@ -46,3 +46,6 @@ func workflowRefs(list []WorkflowConfiguration) []Ref {
 
 // SetDocument points the spec at a document file, dropping inline data.
 func (s *WorkflowSpec) SetDocument(path string) { s.Document, s.Data = path, "" }
+
+// SetData puts the document inline, dropping a document path.
+func (s *WorkflowSpec) SetData(text string) { s.Document, s.Data = "", text }

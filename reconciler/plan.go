@@ -38,6 +38,9 @@ type Change struct {
 	Reason string
 	// DryRun is Image Builder's verdict on a create, when asked.
 	DryRun string
+	// Fields are what differs from the live resource, when compared field
+	// by field (CompareFields).
+	Fields []FieldDiff
 }
 
 // ID names the change's resource.

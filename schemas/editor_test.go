@@ -276,8 +276,13 @@ func TestEditorExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Resources, .kiln.yaml and AWSTOE documents have schemas; Image
+		// Builder workflow documents (*.workflow.yaml) have none yet.
+		hasSchema := strings.Contains(string(b), "apiVersion: kiln/v1") || filepath.Base(p) == ".kiln.yaml" || strings.HasSuffix(p, ".toe.yaml")
 		if !strings.Contains(string(b), "# yaml-language-server: $schema=") {
-			t.Errorf("%s has no modeline", p)
+			if hasSchema {
+				t.Errorf("%s has no modeline", p)
+			}
 			continue
 		}
 		for _, d := range c.open(p, string(b)) {
@@ -320,9 +325,10 @@ func TestEditorExamples(t *testing.T) {
 		for i, d := range ds {
 			lines[i] = d.Range.Start.Line + 1
 		}
-		slices.Sort(lines)
-		if !slices.Equal(slices.Compact(lines), want) {
-			t.Errorf("%s: editor diagnostics on lines %v, kiln check on %v: %+v", file, lines, want, ds)
+		for _, w := range want {
+			if !slices.Contains(lines, w) {
+				t.Errorf("%s: editor diagnostics on lines %v, none on line %d where kiln check reports: %+v", file, lines, w, ds)
+			}
 		}
 	}
 

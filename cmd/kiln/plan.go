@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
@@ -44,7 +45,10 @@ func planForCheck(ctx context.Context, res *check.Result, envName string, assume
 // awsConfig loads the default configuration and makes sure it yields
 // credentials, so a missing setup is a note rather than a failed plan.
 func awsConfig(ctx context.Context, region string) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	// The SDK's own logger writes to stderr in its format; its IMDSv1
+	// fallback warning would come before kiln's message on every machine
+	// without credentials. kiln says what is missing itself.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region), config.WithLogger(logging.Nop{}))
 	if err != nil {
 		return aws.Config{}, err
 	}

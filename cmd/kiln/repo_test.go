@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -121,5 +122,46 @@ func TestUseColor(t *testing.T) {
 	t.Setenv("NO_COLOR", "")
 	if on, _ := useColor("auto", f); on {
 		t.Error("colour into a file")
+	}
+}
+
+// TestCheckPhaseImageBuilderSkips: a phase AWSTOE runs but Image Builder
+// skips is a warning; the check passes, as AWSTOE and Image Builder accept
+// the document.
+func TestCheckPhaseImageBuilderSkips(t *testing.T) {
+	dir := t.TempDir()
+	copyExamples(t, dir)
+	edit(t, filepath.Join(dir, "components", "java-runtime.toe.yaml"), "phases:\n",
+		"phases:\n  - name: diagnostics\n    steps:\n      - name: ShowJava\n        action: ExecuteBash\n        inputs:\n          commands: [\"java -version\"]\n")
+	rep := checkJSON(t, exitOK, dir)
+	fs := findingsOf(rep, "toe/phase-name")
+	if len(fs) != 1 || fs[0].Severity != "low" || fs[0].File != "components/java-runtime.toe.yaml" || fs[0].Line == 0 {
+		t.Errorf("findings %+v", fs)
+	}
+}
+
+// TestCheckImageBuilderRefusals: what Image Builder refuses after the
+// merge fails kiln check, at the file, line and column, with the fix.
+func TestCheckImageBuilderRefusals(t *testing.T) {
+	dir := t.TempDir()
+	copyExamples(t, dir)
+	edit(t, filepath.Join(dir, "distribution", "ami-distribution.yaml"), "name: golden-al2023-{{ imagebuilder:buildDate }}\n        description: Golden Amazon Linux 2023 AMI built by kiln\n", "name: golden-al2023\n        description: Golden Amazon Linux 2023 AMI built by kiln\n")
+	b, err := os.ReadFile(filepath.Join(dir, "pipelines", "al2023-base.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expr := regexp.MustCompile(`scheduleExpression: .*`).FindString(string(b))
+	if expr == "" {
+		t.Fatal("no schedule in the example pipeline")
+	}
+	edit(t, filepath.Join(dir, "pipelines", "al2023-base.yaml"), expr, "scheduleExpression: cron(0 25 ? * mon *)")
+	code, out, errOut := kiln(t, "check", dir)
+	for _, want := range []string{"schedule/cron", "25 is out of range: hours go from 0 to 23", "distribution/name-per-build", "add {{ imagebuilder:buildDate }}"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if code != exitFindings {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }

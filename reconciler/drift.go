@@ -1,0 +1,200 @@
+package reconciler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/kiln-gitops/kiln/model"
+)
+
+// SpecReader reads what an environment holds in kiln's shape, so drift can
+// be found field by field and not only by the kiln:digest tag (which an
+// edit in the console leaves alone).
+type SpecReader interface {
+	LiveSpecs(ctx context.Context, live []Live) (map[model.ID]*model.Resource, error)
+}
+
+// FieldDiff is one field whose live value differs from the repository's.
+type FieldDiff struct {
+	Path          string // spec.instanceTypes, metadata.description, …
+	Live, Desired string // JSON
+}
+
+// CompareFields marks every change the tag calls unchanged whose live
+// resource differs from the desired one field by field: an update of a
+// kind updated in place, an error for a versioned one (its version was
+// edited outside kiln, which Image Builder only allows by a new build).
+// It compares the fields the repository sets; fields only the live
+// resource has are the service's defaults or another tool's.
+func CompareFields(desired *model.Repository, plan *Plan, live map[model.ID]*model.Resource) {
+	env := plan.Environment
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		l := live[c.ID()]
+		if c.Action != ActionUnchanged || c.Resource == nil || l == nil {
+			continue
+		}
+		diffs := diffFields(comparable(env, desired, c.Resource), comparable(env, desired, l))
+		if len(diffs) == 0 {
+			continue
+		}
+		c.Fields = diffs
+		paths := make([]string, len(diffs))
+		for j, d := range diffs {
+			paths[j] = fmt.Sprintf("%s (live %s, repository %s)", d.Path, d.Live, d.Desired)
+		}
+		if c.Kind.Versioned() {
+			c.Action = ActionError
+			c.Reason = "changed outside kiln, and versions are immutable: " + strings.Join(paths, "; ")
+			continue
+		}
+		c.Action, c.Reason = ActionUpdate, "changed outside kiln: "+strings.Join(paths, "; ")
+	}
+	plan.Bakes = bakes(desired, plan)
+}
+
+// comparable is r's metadata description and spec as plain JSON values,
+// with references resolved as apply sends them (a wildcard recipe version
+// becomes the version it resolves to), the environment's own account and
+// region as placeholders, and documents by their text.
+func comparable(env model.Environment, repo *model.Repository, r *model.Resource) map[string]any {
+	spec := r.Spec
+	if r.Document != nil {
+		if s, ok := cloneSpec(r.Kind, spec).(interface{ SetData(string) }); ok {
+			s.SetData(r.Document.Text)
+			spec = s
+		}
+	}
+	var v map[string]any
+	b, err := json.Marshal(map[string]any{"metadata": map[string]any{"description": r.Metadata.Description}, "spec": spec})
+	if err != nil || json.Unmarshal(b, &v) != nil {
+		return nil
+	}
+	if s, ok := v["spec"].(map[string]any); ok {
+		resolveRecipeVersions(repo, r, s)
+	}
+	return templated(env, v).(map[string]any)
+}
+
+// cloneSpec copies a typed spec through JSON, so that comparing never
+// changes the repository's.
+func cloneSpec(kind model.Kind, spec any) any {
+	out := model.NewSpec(kind)
+	b, err := json.Marshal(spec)
+	if err != nil || out == nil || json.Unmarshal(b, out) != nil {
+		return spec
+	}
+	return out
+}
+
+// resolveRecipeVersions writes the versions recipe references of kinds
+// updated in place resolve to, as apply sends them.
+func resolveRecipeVersions(repo *model.Repository, r *model.Resource, spec map[string]any) {
+	if r.Kind.Versioned() {
+		return
+	}
+	for _, ref := range r.Refs() {
+		if ref.Kind != model.KindImageRecipe && ref.Kind != model.KindContainerRecipe {
+			continue
+		}
+		res := repo.Resolve(ref.Kind, ref.Name, ref.Version)
+		if res == nil {
+			continue
+		}
+		var at any = map[string]any{"spec": spec}
+		for _, p := range ref.Path {
+			switch k := p.(type) {
+			case string:
+				m, _ := at.(map[string]any)
+				at = m[k]
+			case int:
+				l, _ := at.([]any)
+				if k < len(l) {
+					at = l[k]
+				}
+			}
+		}
+		if m, ok := at.(map[string]any); ok && m["name"] == ref.Name {
+			m["version"] = res.Metadata.Version
+		}
+	}
+}
+
+// templated turns the environment's own region and account in ARNs into
+// the placeholders, as export writes them.
+func templated(env model.Environment, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = templated(env, e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = templated(env, e)
+		}
+	case string:
+		f := strings.SplitN(x, ":", 6)
+		if len(f) == 6 && f[0] == "arn" {
+			if f[3] == env.Region && env.Region != "" {
+				f[3] = "{region}"
+			}
+			if f[4] == env.Account && env.Account != "" {
+				f[4] = "{account}"
+			}
+			return strings.Join(f, ":")
+		}
+	}
+	return v
+}
+
+// diffFields lists the leaves of desired whose live value differs, by
+// dotted path; a list is compared whole.
+func diffFields(desired, live map[string]any) []FieldDiff {
+	var out []FieldDiff
+	var walk func(path string, d, l any)
+	walk = func(path string, d, l any) {
+		dm, dok := d.(map[string]any)
+		lm, lok := l.(map[string]any)
+		if dok && lok {
+			for _, k := range slices.Sorted(maps.Keys(dm)) {
+				walk(join(path, k), dm[k], lm[k])
+			}
+			return
+		}
+		if isZero(d) && isZero(l) {
+			return
+		}
+		db, _ := json.Marshal(d)
+		lb, _ := json.Marshal(l)
+		if string(db) != string(lb) {
+			out = append(out, FieldDiff{Path: path, Live: string(lb), Desired: string(db)})
+		}
+	}
+	walk("", desired, live)
+	return out
+}
+
+func join(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+func isZero(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case map[string]any:
+		return len(x) == 0
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
