@@ -24,7 +24,8 @@ type FieldDiff struct {
 	Live, Desired string // JSON
 }
 
-// CompareFields marks every change the tag calls unchanged whose live
+// CompareFields lists the fields every update changes, and marks every
+// change the tag calls unchanged whose live
 // resource differs from the desired one field by field: an update of a
 // kind updated in place, an error for a versioned one (its version was
 // edited outside kiln, which Image Builder only allows by a new build).
@@ -35,14 +36,14 @@ func CompareFields(desired *model.Repository, plan *Plan, live map[model.ID]*mod
 	for i := range plan.Changes {
 		c := &plan.Changes[i]
 		l := live[c.ID()]
-		if c.Action != ActionUnchanged || c.Resource == nil || l == nil {
+		if (c.Action != ActionUnchanged && c.Action != ActionUpdate) || c.Resource == nil || l == nil {
 			continue
 		}
 		diffs := diffFields(comparable(env, desired, c.Resource), comparable(env, desired, l))
-		if len(diffs) == 0 {
-			continue
-		}
 		c.Fields = diffs
+		if len(diffs) == 0 || c.Action == ActionUpdate {
+			continue // an update names what it changes; its reason stays
+		}
 		paths := make([]string, len(diffs))
 		for j, d := range diffs {
 			paths[j] = fmt.Sprintf("%s (live %s, repository %s)", d.Path, d.Live, d.Desired)
