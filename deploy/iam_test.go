@@ -89,7 +89,6 @@ func TestIAMPolicyConditions(t *testing.T) {
 		actions []string
 		cond    want
 	}{
-		{[]string{"imagebuilder:TagResource", "imagebuilder:UntagResource"}, want{"ForAllValues:StringLike", "aws:TagKeys", []string{"kiln:*"}}},
 		{[]string{
 			"imagebuilder:DeleteComponent", "imagebuilder:DeleteImageRecipe", "imagebuilder:DeleteContainerRecipe",
 			"imagebuilder:DeleteWorkflow", "imagebuilder:DeleteInfrastructureConfiguration",
@@ -110,6 +109,25 @@ func TestIAMPolicyConditions(t *testing.T) {
 				if tt.cond.values != nil && !slices.Equal(got, tt.cond.values) {
 					t.Errorf("%s in %q: %s %s = %v, want %v", action, s.Sid, tt.cond.operator, tt.cond.key, got, tt.cond.values)
 				}
+			}
+		}
+	}
+	// Tags: on any resource only kiln's own keys (enough to mark a resource
+	// kiln creates or adopts); the users' keys (metadata.tags, which an
+	// in-place update re-applies with TagResource) only on what kiln manages.
+	for _, action := range []string{"imagebuilder:TagResource", "imagebuilder:UntagResource"} {
+		g := grants(stmts, action)
+		if len(g) == 0 {
+			t.Errorf("%s is not granted: kiln could not tag what it creates", action)
+		}
+		for _, s := range g {
+			keys := s.Condition["ForAllValues:StringLike"]["aws:TagKeys"]
+			managed := s.Condition["StringEquals"]["aws:ResourceTag/kiln:managed"]
+			switch {
+			case slices.Equal(keys, []string{"kiln:*"}):
+			case slices.Equal(managed, []string{"true"}):
+			default:
+				t.Errorf("%s is granted by %q for any tag key on any resource", action, s.Sid)
 			}
 		}
 	}
