@@ -14,8 +14,9 @@ import (
 )
 
 const (
-	driftCheck   = "kiln/drift (staging)"
-	driftTimeout = 15 * time.Second
+	driftCheck = "kiln/drift (staging)"
+	// Generous: waits poll, so a loaded CI machine costs time, not a failure.
+	driftTimeout = 60 * time.Second
 )
 
 // withDrift is examples/ with drift detection set to mode for staging and

@@ -182,15 +182,22 @@ type kilnProcess struct {
 	done        chan struct{}
 }
 
-func freeAddr(t testing.TB) string {
+// freeAddrs returns n distinct loopback addresses that were free a moment
+// ago. The listeners are held until all n are picked: picking them one by one
+// lets the kernel hand out the same port twice (seen as a webhook and an
+// admin listener colliding in `kiln serve`).
+func freeAddrs(t testing.TB, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	addrs := make([]string, n)
+	for i := range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs[i] = l.Addr().String()
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	return addrs
 }
 
 // env is the environment kiln runs with: nothing inherited but PATH, so
@@ -234,7 +241,8 @@ func awsEnv(ib *ibtest.Server) []string {
 // start runs `kiln serve` and waits until /readyz answers 200.
 func (w *world) start() *kilnProcess {
 	w.t.Helper()
-	addr, admin := freeAddr(w.t), freeAddr(w.t)
+	a := freeAddrs(w.t, 2)
+	addr, admin := a[0], a[1]
 	logs := &syncBuffer{}
 	cmd := exec.Command(kilnBin, "serve")
 	cmd.Env = w.env(addr, admin)

@@ -55,8 +55,9 @@ func natsCluster(t *testing.T) string {
 	bin := natsServer(t)
 	const nodes = 3
 	clients, routes := make([]string, nodes), make([]string, nodes)
+	a := freeAddrs(t, 2*nodes)
 	for i := range nodes {
-		clients[i], routes[i] = freeAddr(t), freeAddr(t)
+		clients[i], routes[i] = a[2*i], a[2*i+1]
 	}
 	var routeURLs []string
 	for _, r := range routes {
@@ -150,7 +151,8 @@ type replica struct {
 // left alone; the world's cleanup checks every replica's logs.
 func (w *world) startReplica() *replica {
 	w.t.Helper()
-	addr, admin := freeAddr(w.t), freeAddr(w.t)
+	a := freeAddrs(w.t, 2)
+	addr, admin := a[0], a[1]
 	logs := &syncBuffer{}
 	cmd := exec.Command(kilnBin, "serve")
 	cmd.Env = append(w.env(addr, admin), "KILN_DATA_DIR="+w.t.TempDir())
