@@ -42,22 +42,29 @@ func (componentKind) list(ctx context.Context, c *Client) ([]reconciler.Live, er
 // componentBuilds reads a component version's builds, whose summaries
 // carry the tags the version listing lacks.
 func (c *Client) componentBuilds(ctx context.Context, versionArn string) (componentTags, error) {
-	var e componentTags
 	p := ib.NewListComponentBuildVersionsPaginator(c.ib, &ib.ListComponentBuildVersionsInput{ComponentVersionArn: aws.String(versionArn)})
 	builds, err := paginate(ctx, p.HasMorePages, func(ctx context.Context) (*ib.ListComponentBuildVersionsOutput, error) { return p.NextPage(ctx) },
 		func(o *ib.ListComponentBuildVersionsOutput) []types.ComponentSummary { return o.ComponentSummaryList })
 	if err != nil {
-		return e, fmt.Errorf("builds of %s: %w", versionArn, err)
+		return componentTags{}, fmt.Errorf("builds of %s: %w", versionArn, err)
 	}
+	return newestBuild("component", versionArn, builds, func(s types.ComponentSummary) (*string, map[string]string) { return s.Arn, s.Tags })
+}
+
+// newestBuild is the newest of a version's builds, with their count and
+// its tags; what names the kind for the error of a version without builds.
+func newestBuild[S any](what, versionArn string, builds []S, arnAndTags func(S) (*string, map[string]string)) (componentTags, error) {
+	var e componentTags
 	newest := -1
 	for _, s := range builds {
 		e.builds++
-		if b := buildNumber(aws.ToString(s.Arn)); b > newest {
-			newest, e.buildArn, e.tags = b, aws.ToString(s.Arn), s.Tags
+		arn, tags := arnAndTags(s)
+		if b := buildNumber(aws.ToString(arn)); b > newest {
+			newest, e.buildArn, e.tags = b, aws.ToString(arn), tags
 		}
 	}
 	if e.builds == 0 {
-		return e, fmt.Errorf("component version %s has no builds", versionArn)
+		return e, fmt.Errorf("%s version %s has no builds", what, versionArn)
 	}
 	return e, nil
 }

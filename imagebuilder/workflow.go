@@ -45,24 +45,13 @@ func (workflowKind) list(ctx context.Context, c *Client) ([]reconciler.Live, err
 // workflowBuilds reads a workflow version's builds, whose summaries carry
 // the tags the version listing lacks.
 func (c *Client) workflowBuilds(ctx context.Context, versionArn string) (componentTags, error) {
-	var e componentTags
 	p := ib.NewListWorkflowBuildVersionsPaginator(c.ib, &ib.ListWorkflowBuildVersionsInput{WorkflowVersionArn: aws.String(versionArn)})
 	builds, err := paginate(ctx, p.HasMorePages, func(ctx context.Context) (*ib.ListWorkflowBuildVersionsOutput, error) { return p.NextPage(ctx) },
 		func(o *ib.ListWorkflowBuildVersionsOutput) []types.WorkflowSummary { return o.WorkflowSummaryList })
 	if err != nil {
-		return e, fmt.Errorf("builds of %s: %w", versionArn, err)
+		return componentTags{}, fmt.Errorf("builds of %s: %w", versionArn, err)
 	}
-	newest := -1
-	for _, s := range builds {
-		e.builds++
-		if b := buildNumber(aws.ToString(s.Arn)); b > newest {
-			newest, e.buildArn, e.tags = b, aws.ToString(s.Arn), s.Tags
-		}
-	}
-	if e.builds == 0 {
-		return e, fmt.Errorf("workflow version %s has no builds", versionArn)
-	}
-	return e, nil
+	return newestBuild("workflow", versionArn, builds, func(s types.WorkflowSummary) (*string, map[string]string) { return s.Arn, s.Tags })
 }
 
 func (workflowKind) get(ctx context.Context, c *Client, arn string) (any, error) {
