@@ -11,17 +11,16 @@ import (
 )
 
 // Plan lists env's actual state through ib, plans the checked head against
-// it and, for new resources of kinds whose create takes dryRun, asks Image
+// it (settling the adoption of resources made outside kiln) and, for new resources of kinds whose create takes dryRun, asks Image
 // Builder for a verdict (the other kinds rely on kiln's own validation).
 // It returns the plan and the plan's errors as findings; when Image
 // Builder cannot be read, the plan carries the reason as its Note.
 func Plan(ctx context.Context, res *Result, env model.Environment, ib reconciler.ImageBuilder) (*reconciler.Plan, []finding.Finding, error) {
-	actual, err := ib.List(ctx)
+	plan, err := reconciler.PlanEnvironment(ctx, ib, env, res.Head, reconciler.PlanOptions{})
 	if err != nil {
 		plan := &reconciler.Plan{Environment: env, Note: fmt.Sprintf("could not read Image Builder: %v", err)}
-		return plan, nil, fmt.Errorf("list %s: %w", env.Name, err)
+		return plan, nil, err
 	}
-	plan := reconciler.Build(env, res.Head, actual)
 	for i, c := range plan.Changes {
 		if c.Action != reconciler.ActionCreate {
 			continue

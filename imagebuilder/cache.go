@@ -50,6 +50,17 @@ func (c *TagCache) put(key string, e componentTags) {
 	c.entries[key] = e
 }
 
+// forget drops the entries of the version at versionArn (normalArn).
+func (c *TagCache) forget(versionArn string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.entries {
+		if strings.HasPrefix(strings.ToLower(k), versionArn+"@") {
+			delete(c.entries, k)
+		}
+	}
+}
+
 // Len is the number of cached component versions.
 func (c *TagCache) Len() int {
 	c.mu.Lock()

@@ -63,13 +63,16 @@ func (c *Client) Export(ctx context.Context, opts ExportOptions) (*Export, error
 	if err != nil {
 		return nil, err
 	}
-	return c.export(ctx, live, opts)
+	return c.export(ctx, live, nil, opts)
 }
 
-// LiveSpecs implements reconciler.SpecReader: the live resources in kiln's
-// shape, by ID, as Export reads them (what cannot be exported is left out).
-func (c *Client) LiveSpecs(ctx context.Context, live []reconciler.Live) (map[model.ID]*model.Resource, error) {
-	exp, err := c.export(ctx, live, ExportOptions{All: true})
+// LiveSpecs implements reconciler.SpecReader: the resources of read in
+// kiln's shape, by ID, as Export reads them (what cannot be exported is
+// left out), with references to any resource of listed by name, so that
+// a pipeline read alone still names its recipe and configurations as the
+// repository does.
+func (c *Client) LiveSpecs(ctx context.Context, listed, read []reconciler.Live) (map[model.ID]*model.Resource, error) {
+	exp, err := c.export(ctx, read, listed, ExportOptions{All: true})
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +89,9 @@ func (c *Client) LiveSpecs(ctx context.Context, live []reconciler.Live) (map[mod
 
 var _ reconciler.SpecReader = (*Client)(nil)
 
-func (c *Client) export(ctx context.Context, live []reconciler.Live, opts ExportOptions) (*Export, error) {
+// export reads live; references to it, and to known (read or not), come
+// back by name.
+func (c *Client) export(ctx context.Context, live, known []reconciler.Live, opts ExportOptions) (*Export, error) {
 	out := &Export{}
 	var picked []reconciler.Live
 	for _, l := range live {
@@ -105,6 +110,9 @@ func (c *Client) export(ctx context.Context, live []reconciler.Live, opts Export
 	// Kinds in dependency order: a recipe's references need every component
 	// converted, a pipeline's every recipe and configuration.
 	x := exporter{c: c, versions: map[arnKey][]string{}, names: map[arnKey]string{}, arns: map[string]*model.Resource{}}
+	for _, l := range known {
+		x.know(l.Arn, &model.Resource{Kind: l.Kind, Metadata: model.Metadata{Name: l.Name, Version: l.Version}})
+	}
 	for _, kind := range model.Kinds() {
 		for i, l := range picked {
 			if l.Kind != kind {
@@ -115,14 +123,7 @@ func (c *Client) export(ctx context.Context, live []reconciler.Live, opts Export
 				out.Skipped = append(out.Skipped, Skipped{Kind: l.Kind, Name: l.Name, Version: l.Version, Arn: l.Arn, Reason: reason})
 				continue
 			}
-			x.arns[normalArn(l.Arn)] = &e.Resource
-			if kind.Versioned() {
-				if arnName, _, ok := arnNameVersion(l.Arn); ok {
-					k := arnKey{kind, arnName}
-					x.versions[k] = append(x.versions[k], e.Resource.Metadata.Version)
-					x.names[k] = e.Resource.Metadata.Name
-				}
-			}
+			x.know(l.Arn, &e.Resource)
 			out.Resources = append(out.Resources, e)
 		}
 	}
@@ -184,6 +185,21 @@ type exporter struct {
 	// arns maps the exported resources' ARNs (without a build number) to
 	// them.
 	arns map[string]*model.Resource
+}
+
+// know makes r, at arn, a resource later kinds can name.
+func (x *exporter) know(arn string, r *model.Resource) {
+	x.arns[normalArn(arn)] = r
+	if !r.Kind.Versioned() {
+		return
+	}
+	if arnName, _, ok := arnNameVersion(arn); ok {
+		k := arnKey{r.Kind, arnName}
+		if !slices.Contains(x.versions[k], r.Metadata.Version) {
+			x.versions[k] = append(x.versions[k], r.Metadata.Version)
+		}
+		x.names[k] = r.Metadata.Name
+	}
 }
 
 // convert returns the exported resource, or the reason it cannot be one.

@@ -250,6 +250,19 @@ func (c *Client) List(ctx context.Context) ([]reconciler.Live, error) {
 	return all, nil
 }
 
+// Tag implements reconciler.ImageBuilder: it adds tags to the resource at
+// arn (a component's or workflow's build version) and forgets what the
+// TagCache holds for it, whose key (the version's creation date) a tag
+// does not change.
+func (c *Client) Tag(ctx context.Context, arn string, tags map[string]string) error {
+	if err := c.tag(ctx, arn, tags); err != nil {
+		return fmt.Errorf("tag %s in %s: %w", arn, c.env.Name, err)
+	}
+	c.tags.forget(normalArn(arn))
+	c.log.InfoContext(ctx, "tagged", "arn", arn)
+	return nil
+}
+
 func (c *Client) tag(ctx context.Context, arn string, tags map[string]string) error {
 	_, err := c.ib.TagResource(ctx, &ib.TagResourceInput{ResourceArn: aws.String(arn), Tags: tags})
 	return err

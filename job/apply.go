@@ -54,13 +54,12 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	if err := rememberEnvironment(ctx, d.State, req.repo.FullName(), req.env); err != nil {
 		return err
 	}
-	actual, err := ib.List(ctx)
+	plan, err := reconciler.PlanEnvironment(ctx, ib, req.env, req.res.Head, reconciler.PlanOptions{})
 	if err != nil {
 		err = failedTo("read Image Builder in "+req.env.Name, err)
 		_ = fail("Not applied: cannot read Image Builder in "+req.env.Name, publicReason(ctx, err))
 		return err
 	}
-	plan := reconciler.Build(req.env, req.res.Head, actual)
 	if plan.HasErrors() {
 		return fail("Not applied: the plan has errors", planText(plan))
 	}
@@ -89,7 +88,7 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	if err := rememberDriftTarget(ctx, d.State, req.repo, req.env); err != nil {
 		return err
 	}
-	summary := fmt.Sprintf("Applied to %s: %d created, %d updated, %d deleted, %d unchanged.", req.env.Name, len(out.Created), len(out.Updated), len(out.Deleted), len(out.Unchanged))
+	summary := applySummary(req.env.Name, out)
 
 	if len(pipelines) == 0 {
 		return req.gh.UpdateCheckRun(ctx, id, name, CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: summary + " Nothing to bake.", Summary: summary, Text: planText(plan)}})
@@ -113,6 +112,16 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	u := bakeCheckRun(req.env.Name, started)
 	u.Output.Summary = summary + "\n\n" + u.Output.Summary
 	return req.gh.UpdateCheckRun(ctx, id, name, u)
+}
+
+// applySummary counts what an apply did; adoptions (tags only) are named
+// when there are any.
+func applySummary(env string, out *reconciler.Outcome) string {
+	adopted := ""
+	if len(out.Adopted) > 0 {
+		adopted = fmt.Sprintf("%d adopted, ", len(out.Adopted))
+	}
+	return fmt.Sprintf("Applied to %s: %d created, %d updated, %s%d deleted, %d unchanged.", env, len(out.Created), len(out.Updated), adopted, len(out.Deleted), len(out.Unchanged))
 }
 
 // planText is one environment's plan as check-run markdown.

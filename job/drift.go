@@ -92,21 +92,11 @@ func drifted(p *reconciler.Plan) []reconciler.Change {
 	return out
 }
 
-// driftPlan plans env against actual and, where the environment can be
-// read in kiln's shape, compares every resource field by field, so an edit
-// outside kiln that leaves the kiln:digest tag alone is drift too.
-func driftPlan(ctx context.Context, ib reconciler.ImageBuilder, env model.Environment, head *model.Repository, actual []reconciler.Live) (*reconciler.Plan, error) {
-	plan := reconciler.Build(env, head, actual)
-	sr, ok := ib.(reconciler.SpecReader)
-	if !ok {
-		return plan, nil
-	}
-	specs, err := sr.LiveSpecs(ctx, actual)
-	if err != nil {
-		return nil, fmt.Errorf("read %s field by field: %w", env.Name, err)
-	}
-	reconciler.CompareFields(head, plan, specs)
-	return plan, nil
+// driftPlan plans env and, where the environment can be read in kiln's
+// shape, compares every resource field by field, so an edit outside kiln
+// that leaves the kiln:digest tag alone is drift too.
+func driftPlan(ctx context.Context, ib reconciler.ImageBuilder, env model.Environment, head *model.Repository) (*reconciler.Plan, error) {
+	return reconciler.PlanEnvironment(ctx, ib, env, head, reconciler.PlanOptions{Fields: true})
 }
 
 // fixable are the drifted changes an apply acts on or refuses for: all
@@ -275,11 +265,7 @@ func (c *DriftChecker) checkTarget(ctx context.Context, t DriftTarget) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", env.Name, err)
 	}
-	actual, err := ib.List(ctx)
-	if err != nil {
-		return fmt.Errorf("list %s: %w", env.Name, err)
-	}
-	plan, err := driftPlan(ctx, ib, env, res.Head, actual)
+	plan, err := driftPlan(ctx, ib, env, res.Head)
 	if err != nil {
 		return err
 	}
@@ -358,20 +344,19 @@ func (c *DriftChecker) correct(ctx context.Context, ib reconciler.ImageBuilder, 
 	}
 	// A correction is only reported once Image Builder shows it: an update
 	// answered from an earlier client token changes nothing.
-	after, err := ib.List(ctx)
+	again, err := driftPlan(ctx, ib, plan.Environment, res.Head)
 	if err != nil {
 		err = failedTo("read Image Builder in "+env, err)
 		return notCorrected("Drift in "+env+" applied but not confirmed", publicReason(ctx, err)), nil, false, err
-	}
-	again, err := driftPlan(ctx, ib, plan.Environment, res.Head, after)
-	if err != nil {
-		return notCorrected("Drift in "+env+" applied but not confirmed", err.Error()), nil, false, fmt.Errorf("read %s: %w", env, err)
 	}
 	left := drifted(again)
 	if still := fixable(left); len(still) > 0 {
 		return notCorrected("Drift in "+env+" persists after the correction", "Still different: "+driftSummary(still)+"."), nil, false, nil
 	}
 	title := fmt.Sprintf("Drift in %s corrected: %d created, %d updated, %d deleted", env, len(out.Created), len(out.Updated), len(out.Deleted))
+	if len(out.Adopted) > 0 {
+		title += fmt.Sprintf(", %d adopted", len(out.Adopted))
+	}
 	summary := title + ".\n\n" + bulletList(changes)
 	if len(out.Skipped) > 0 {
 		summary += "\nStill in use, not deleted: " + strings.Join(out.Skipped, ", ") + "\n"

@@ -27,6 +27,8 @@ type ApplyMeta struct {
 // Outcome is what an apply did.
 type Outcome struct {
 	Created, Updated, Deleted, Unchanged []string
+	// Adopted were made outside kiln and are now tagged as kiln's.
+	Adopted []string
 	// Skipped are orphans that could not be deleted (still in use).
 	Skipped []string
 	// ARNs maps change IDs (Change.ID) to their ARN in the environment.
@@ -85,6 +87,11 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 				return out, fmt.Errorf("update %s in %s: %w", c.ID(), env.Name, err)
 			}
 			out.Updated = append(out.Updated, c.ID().String())
+		case ActionAdopt:
+			if err := adopt(ctx, ib, c.Live.Arn, tags); err != nil {
+				return out, fmt.Errorf("adopt %s in %s: %w", c.ID(), env.Name, err)
+			}
+			out.Adopted = append(out.Adopted, c.ID().String())
 		}
 	}
 	deletes := slices.Clone(plan.Changes)
@@ -103,6 +110,31 @@ func Apply(ctx context.Context, ib ImageBuilder, desired *model.Repository, plan
 		out.Deleted = append(out.Deleted, c.ID().String())
 	}
 	return out, nil
+}
+
+// adopt tags a resource made outside kiln as kiln's, and changes nothing
+// else. It takes two writes: the IAM policy (deploy/iam-policy.json) lets
+// kiln put its own kiln:* keys on any resource but other keys only on
+// what is tagged kiln:managed, so kiln:managed goes first; and kiln:digest
+// goes last, so an adoption cut short between the two is still planned as
+// an adoption (Live.Owned), never as unchanged without the user's tags.
+// Tagging is idempotent: a retry writes the same again.
+func adopt(ctx context.Context, ib ImageBuilder, arn string, tags map[string]string) error {
+	mark := map[string]string{}
+	for _, k := range []string{TagManaged, TagRepo, TagCommit} {
+		mark[k] = tags[k]
+	}
+	if err := ib.Tag(ctx, arn, mark); err != nil {
+		return fmt.Errorf("mark %s as kiln's: %w", arn, err)
+	}
+	rest := maps.Clone(tags)
+	for k := range mark {
+		delete(rest, k)
+	}
+	if err := ib.Tag(ctx, arn, rest); err != nil {
+		return fmt.Errorf("tag %s: %w", arn, err)
+	}
+	return nil
 }
 
 // createToken is the client token of a create. A component's is its

@@ -586,7 +586,8 @@ func TestApplyPipelineFollowsWildcardRecipe(t *testing.T) {
 }
 
 // TestApplyRefusesUnmanagedNamesake: a configuration someone made by hand
-// under a name the repository uses is an error, never taken over.
+// under a name the repository uses, with other content, is an error naming
+// the fields, never taken over.
 func TestApplyRefusesUnmanagedNamesake(t *testing.T) {
 	h := newHarness(t, staging)
 	cfg := aws.Config{Region: staging.Region, Credentials: credentials.NewStaticCredentialsProvider("AKIDHAND", "SECRET", "")}
@@ -597,9 +598,13 @@ func TestApplyRefusesUnmanagedNamesake(t *testing.T) {
 		t.Fatal(err)
 	}
 	repo := load(t, testgen.Repository(20, 4, 2))
-	p := h.plan(t, repo)
+	p, err := reconciler.PlanEnvironment(context.Background(), h.ib, h.env, repo, reconciler.PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fs := p.Findings()
-	if len(fs) != 1 || fs[0].Resource != "InfrastructureConfiguration/infra-00" || !strings.Contains(fs[0].Message, "not managed by kiln") {
+	if len(fs) != 1 || fs[0].Resource != "InfrastructureConfiguration/infra-00" || !strings.Contains(fs[0].Message, "not managed by kiln") ||
+		!strings.Contains(fs[0].Message, `spec.instanceProfileName (live "handmade"`) {
 		t.Fatalf("findings %v", fs)
 	}
 	if _, err := reconciler.Apply(context.Background(), h.ib, repo, p, meta); !errors.Is(err, reconciler.ErrPlanHasErrors) {

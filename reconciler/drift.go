@@ -13,9 +13,14 @@ import (
 
 // SpecReader reads what an environment holds in kiln's shape, so drift can
 // be found field by field and not only by the kiln:digest tag (which an
-// edit in the console leaves alone).
+// edit in the console leaves alone), and a resource made outside kiln can
+// be compared with the repository before it is adopted.
 type SpecReader interface {
-	LiveSpecs(ctx context.Context, live []Live) (map[model.ID]*model.Resource, error)
+	// LiveSpecs reads the resources of read (some of listed, which is
+	// what List returned) by ID; references to any listed resource come
+	// back by name, as the repository writes them. What cannot be put in
+	// kiln's shape is left out.
+	LiveSpecs(ctx context.Context, listed, read []Live) (map[model.ID]*model.Resource, error)
 }
 
 // FieldDiff is one field whose live value differs from the repository's.
@@ -39,23 +44,28 @@ func CompareFields(desired *model.Repository, plan *Plan, live map[model.ID]*mod
 		if (c.Action != ActionUnchanged && c.Action != ActionUpdate) || c.Resource == nil || l == nil {
 			continue
 		}
-		diffs := diffFields(comparable(env, desired, c.Resource), comparable(env, desired, l))
+		diffs := diffFields(comparable(env, desired, c.Resource), comparable(env, desired, l), false)
 		c.Fields = diffs
 		if len(diffs) == 0 || c.Action == ActionUpdate {
 			continue // an update names what it changes; its reason stays
 		}
-		paths := make([]string, len(diffs))
-		for j, d := range diffs {
-			paths[j] = fmt.Sprintf("%s (live %s, repository %s)", d.Path, d.Live, d.Desired)
-		}
 		if c.Kind.Versioned() {
 			c.Action = ActionError
-			c.Reason = "changed outside kiln, and versions are immutable: " + strings.Join(paths, "; ")
+			c.Reason = "changed outside kiln, and versions are immutable: " + describe(diffs)
 			continue
 		}
-		c.Action, c.Reason = ActionUpdate, "changed outside kiln: "+strings.Join(paths, "; ")
+		c.Action, c.Reason = ActionUpdate, "changed outside kiln: "+describe(diffs)
 	}
 	plan.Bakes = bakes(desired, plan)
+}
+
+// describe names each differing field with its live and desired values.
+func describe(diffs []FieldDiff) string {
+	paths := make([]string, len(diffs))
+	for i, d := range diffs {
+		paths[i] = fmt.Sprintf("%s (live %s, repository %s)", d.Path, d.Live, d.Desired)
+	}
+	return strings.Join(paths, "; ")
 }
 
 // comparable is r's metadata description and spec as plain JSON values,
@@ -153,15 +163,24 @@ func templated(env model.Environment, v any) any {
 }
 
 // diffFields lists the leaves of desired whose live value differs, by
-// dotted path; a list is compared whole.
-func diffFields(desired, live map[string]any) []FieldDiff {
+// dotted path; a list is compared whole. With liveToo, the leaves only
+// live sets are differences too.
+func diffFields(desired, live map[string]any, liveToo bool) []FieldDiff {
 	var out []FieldDiff
 	var walk func(path string, d, l any)
 	walk = func(path string, d, l any) {
 		dm, dok := d.(map[string]any)
 		lm, lok := l.(map[string]any)
+		if liveToo && lok && d == nil {
+			dm, dok = map[string]any{}, true
+		}
 		if dok && lok {
-			for _, k := range slices.Sorted(maps.Keys(dm)) {
+			keys := slices.Collect(maps.Keys(dm))
+			if liveToo {
+				keys = append(keys, slices.Collect(maps.Keys(lm))...)
+			}
+			slices.Sort(keys)
+			for _, k := range slices.Compact(keys) {
 				walk(join(path, k), dm[k], lm[k])
 			}
 			return

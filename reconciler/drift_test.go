@@ -17,14 +17,10 @@ import (
 // field.
 func (h *harness) fieldPlan(t *testing.T, repo *model.Repository) *reconciler.Plan {
 	t.Helper()
-	ctx := context.Background()
-	live := h.list(t)
-	p := reconciler.Build(h.env, repo, live)
-	specs, err := h.ib.LiveSpecs(ctx, live)
+	p, err := reconciler.PlanEnvironment(context.Background(), h.ib, h.env, repo, reconciler.PlanOptions{Fields: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reconciler.CompareFields(repo, p, specs)
 	return p
 }
 

@@ -42,6 +42,12 @@ type Live struct {
 	Status                                        string
 }
 
+// Owned reports whether kiln made the resource or finished adopting it:
+// it carries kiln:managed and a digest. Adopt writes the digest last, so
+// a resource with kiln:managed alone is an adoption cut short, adopted
+// again rather than taken as unchanged.
+func (l Live) Owned() bool { return l.Managed && l.Digest != "" }
+
 // ID names the live resource as the repository would.
 func (l Live) ID() model.ID { return model.NewID(l.Kind, l.Name, l.Version) }
 
@@ -105,4 +111,8 @@ type ImageBuilder interface {
 	GetImage(ctx context.Context, imageArn string) (Image, error)
 	CancelImage(ctx context.Context, imageArn string) error
 	PutParameter(ctx context.Context, name, value string) error
+	// Tag adds tags to the resource at arn, leaving the rest of it (and
+	// its other tags) alone; adopting a resource made outside kiln takes
+	// nothing more.
+	Tag(ctx context.Context, arn string, tags map[string]string) error
 }

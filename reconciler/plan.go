@@ -15,8 +15,11 @@ import (
 type Action string
 
 const (
-	ActionCreate    Action = "create"
-	ActionUpdate    Action = "update"
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	// ActionAdopt is a resource made outside kiln that matches the
+	// repository field by field: apply only tags it as kiln's (Adopt).
+	ActionAdopt     Action = "adopt"
 	ActionUnchanged Action = "unchanged"
 	ActionOrphaned  Action = "orphaned"
 	ActionDelete    Action = "delete" // an orphan that pruning removes
@@ -144,10 +147,12 @@ func Build(env model.Environment, desired *model.Repository, actual []Live) *Pla
 		switch {
 		case !exists:
 			c.Action, c.Reason = ActionCreate, "not in Image Builder yet"
-		case !l.Managed:
+		case !l.Owned():
+			// Adopt, given the live spec, turns this into an adoption when
+			// nothing differs.
 			c.Live = l
 			c.Action = ActionError
-			c.Reason = fmt.Sprintf("%s %s already exists in account %s and is not managed by kiln; import it (kiln import) or rename it", r.Kind, r.Metadata.Name, env.Account)
+			c.Reason = unmanagedReason(env, l) + "; import it (kiln import) or rename it"
 		case l.Digest == c.Digest:
 			c.Live, c.Action = l, ActionUnchanged
 		case r.Kind.Versioned():
@@ -174,6 +179,14 @@ func Build(env model.Environment, desired *model.Repository, actual []Live) *Pla
 	slices.SortStableFunc(plan.Changes, func(a, b Change) int { return a.ID().Compare(b.ID()) })
 	plan.Bakes = bakes(desired, plan)
 	return plan
+}
+
+// unmanagedReason says that l exists but is not kiln's, or only half.
+func unmanagedReason(env model.Environment, l *Live) string {
+	if l.Managed {
+		return fmt.Sprintf("%s %s in account %s is tagged %s but has no %s (an adoption that did not finish)", l.Kind, l.Name, env.Account, TagManaged, TagDigest)
+	}
+	return fmt.Sprintf("%s %s already exists in account %s and is not managed by kiln", l.Kind, l.Name, env.Account)
 }
 
 // bakes lists the pipelines whose build inputs change: the pipeline itself,

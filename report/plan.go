@@ -10,8 +10,8 @@ import (
 
 // actionOrder is the order plans list changes in: what will change first,
 // what stays last.
-var actionOrder = []reconciler.Action{reconciler.ActionCreate, reconciler.ActionUpdate, reconciler.ActionOrphaned,
-	reconciler.ActionError, reconciler.ActionUnchanged}
+var actionOrder = []reconciler.Action{reconciler.ActionCreate, reconciler.ActionUpdate, reconciler.ActionAdopt,
+	reconciler.ActionOrphaned, reconciler.ActionError, reconciler.ActionUnchanged}
 
 // shownAction is the action as reports name it: a pruned orphan is an
 // orphan whose reason says it goes.
@@ -31,10 +31,16 @@ func tally(p *reconciler.Plan) map[reconciler.Action]int {
 	return t
 }
 
+// tallyLine counts a plan's changes; adoptions, rare (the first apply
+// after kiln import), only when there are any.
 func tallyLine(p *reconciler.Plan) string {
 	t := tally(p)
-	return fmt.Sprintf("%d to create, %d to update, %d orphaned, %d unchanged, %s",
-		t[reconciler.ActionCreate], t[reconciler.ActionUpdate], t[reconciler.ActionOrphaned], t[reconciler.ActionUnchanged],
+	adopt := ""
+	if n := t[reconciler.ActionAdopt]; n > 0 {
+		adopt = fmt.Sprintf("%d to adopt, ", n)
+	}
+	return fmt.Sprintf("%d to create, %d to update, %s%d orphaned, %d unchanged, %s",
+		t[reconciler.ActionCreate], t[reconciler.ActionUpdate], adopt, t[reconciler.ActionOrphaned], t[reconciler.ActionUnchanged],
 		plural(t[reconciler.ActionError], "error", "errors"))
 }
 
@@ -70,6 +76,7 @@ func changesInOrder(p *reconciler.Plan) []reconciler.Change {
 
 var actionSymbol = map[reconciler.Action]string{
 	reconciler.ActionCreate: "+", reconciler.ActionUpdate: "~", reconciler.ActionUnchanged: "=",
+	reconciler.ActionAdopt:    "<", // taken in as it is
 	reconciler.ActionOrphaned: "-", reconciler.ActionError: "!",
 }
 

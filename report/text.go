@@ -252,6 +252,8 @@ func actionColor(a reconciler.Action) string {
 		return ansiGreen
 	case reconciler.ActionUpdate:
 		return ansiYellow
+	case reconciler.ActionAdopt:
+		return ansiCyan
 	case reconciler.ActionOrphaned, reconciler.ActionError:
 		return ansiRed
 	}

@@ -62,7 +62,7 @@ func TestImportRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := reconciler.Build(env, res.Head, live)
-	specs, err := client.LiveSpecs(ctx, live)
+	specs, err := client.LiveSpecs(ctx, live, live)
 	if err != nil {
 		t.Fatal(err)
 	}
