@@ -31,7 +31,7 @@ func docFromText(file, src string) (*model.Document, error) {
 	if err := n.Decode(&v); err != nil {
 		return nil, err
 	}
-	return &model.Document{File: file, Text: src, Node: &n, Value: v}, nil
+	return &model.Document{File: file, Text: src, Tree: model.NodeTree(&n), Value: v}, nil
 }
 
 // rules returns the rule ids of fs, sorted, for order-free comparison.

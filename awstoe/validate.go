@@ -82,8 +82,8 @@ func Validate(doc *model.Document) []finding.Finding {
 		return nil
 	}
 	root := doc.Value
-	if root == nil && doc.Node != nil {
-		if err := doc.Node.Decode(&root); err != nil {
+	if root == nil && doc.Node() != nil {
+		if err := doc.Node().Decode(&root); err != nil {
 			return nil // the loader reports YAML that does not decode
 		}
 	}
@@ -173,7 +173,7 @@ func (v *validator) checkSchemaVersion(root map[string]any) {
 		}
 	}
 	shown := describe(sv)
-	if n := model.Lookup(v.doc.Node, "schemaVersion"); n != nil && isScalar(sv) {
+	if n := model.Lookup(v.doc.Node(), "schemaVersion"); n != nil && isScalar(sv) {
 		shown = n.Value // as written: 2.0, not the decoded 2
 	}
 	v.add(ruleSchemaVersion, v.doc.At("schemaVersion"), "schemaVersion is %s; the only version AWSTOE reads is 1.0", shown)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/internal/testgen"
+	"github.com/kiln-gitops/kiln/loader"
 )
 
 // BenchmarkCheckGenerated is the whole `kiln check` pipeline (load,
@@ -84,7 +85,11 @@ func BenchmarkCheckGeneratedBase(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := c.Run(context.Background(), check.Input{Head: head, Base: base, Now: now})
+		loaded, err := c.LoadBase(context.Background(), base, loader.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := c.Run(context.Background(), check.Input{Head: head, Base: loaded, Now: now})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // Budget bounds the memory that repository loads take at once, across all
@@ -24,9 +25,10 @@ type Budget struct {
 // DefaultBudget is the Checker's budget of estimated load memory.
 const DefaultBudget = 192 << 20
 
-// loadFactor estimates the memory a load holds per byte of the files it
-// reads (YAML nodes with positions, the model, the policy input), measured
-// with bench/memory on testgen repositories.
+// loadFactor estimates the memory a run holds per byte of the files it
+// reads: a load keeps about 6.5 (the model's values and specs and the
+// text; BenchmarkLoadRetained in package loader), and validation and
+// policy evaluation hold a few more while they run (bench/memory).
 const loadFactor = 10
 
 // bigLoad is the reservation past which the memory a load used is handed
@@ -69,12 +71,24 @@ func (b *Budget) Reserve(ctx context.Context, n int64) (release func(), err erro
 			b.free = make(chan struct{})
 			b.mu.Unlock()
 			if n >= bigLoad {
-				// The load's YAML nodes and parse buffers are garbage now;
-				// without this the runtime keeps the pages for a while.
-				debug.FreeOSMemory()
+				// The load's YAML nodes and parse buffers become garbage
+				// once the caller has returned (its frame still holds them
+				// now), and an idle process runs no collection to notice:
+				// without this the pages stay with the process.
+				time.AfterFunc(returnDelay, b.returnMemory)
 			}
 		})
 	}, nil
+}
+
+// returnDelay is how long after a large load ends its memory is handed
+// back, if no other load has started by then.
+const returnDelay = 2 * time.Second
+
+func (b *Budget) returnMemory() {
+	if b.InUse() == 0 {
+		debug.FreeOSMemory()
+	}
 }
 
 // InUse reports the bytes reserved now.

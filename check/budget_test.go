@@ -71,7 +71,7 @@ func TestRunWaitsForTheBudget(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Run(context.Background(), Input{Head: repo, Base: repo})
+		_, err := c.Run(context.Background(), Input{Head: repo})
 		done <- err
 	}()
 	select {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"sync"
 	"time"
 
@@ -22,10 +23,11 @@ import (
 type Input struct {
 	// Head is the tree under review.
 	Head fs.FS
-	// Base, when set, is the tree Head is compared against: immutability is
-	// checked against it and policies, waivers and .kiln.yaml are read from
-	// it, never from Head, so a change cannot weaken the rules judging it.
-	Base fs.FS
+	// Base, when set, is the commit Head is compared against (see
+	// Checker.LoadBase): immutability is checked against it and policies,
+	// waivers and .kiln.yaml are read from it, never from Head, so a change
+	// cannot weaken the rules judging it.
+	Base *Base
 	// ExtraPolicies are policy files given outside the repository (path →
 	// source), e.g. `kiln check --policy DIR`.
 	ExtraPolicies map[string][]byte
@@ -54,7 +56,7 @@ type Input struct {
 // Result is everything a report needs.
 type Result struct {
 	Head *model.Repository
-	Base *model.Repository // nil without a base
+	Base *Base // nil without a base
 	// Config is the effective configuration: the base's when there is a base.
 	Config *model.Config
 	// Validation holds loader, schema, AWSTOE, reference and immutability
@@ -103,20 +105,33 @@ type Checker struct {
 	budget  *Budget
 }
 
+// Option configures a Checker.
+type Option func(*Checker)
+
+// WithBudget shares a memory budget of total estimated bytes among the
+// Checker's loads (the default is DefaultBudget; <= 0: unbounded).
+func WithBudget(total int64) Option {
+	return func(c *Checker) { c.budget = NewBudget(total) }
+}
+
 // New compiles the embedded schemas.
-func New() (*Checker, error) {
+func New(opts ...Option) (*Checker, error) {
 	v, err := schemas.New()
 	if err != nil {
 		return nil, fmt.Errorf("compile schemas: %w", err)
 	}
-	return &Checker{schemas: v, budget: NewBudget(DefaultBudget)}, nil
+	c := &Checker{schemas: v, budget: NewBudget(DefaultBudget)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
 }
 
 // Run checks in.Head. A returned error means the check could not run
 // (unreadable tree, policy that does not compile, cancelled context);
 // problems in the repository are findings.
 func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
-	release, err := c.budget.Reserve(ctx, estimate(in.Head, in.Base))
+	release, err := c.budget.Reserve(ctx, estimate(in.Head))
 	if err != nil {
 		return nil, fmt.Errorf("wait for memory to load: %w", err)
 	}
@@ -130,24 +145,11 @@ func (c *Checker) Run(ctx context.Context, in Input) (*Result, error) {
 }
 
 func (c *Checker) run(ctx context.Context, in Input) (*Result, error) {
-	// Base and head are independent trees: load them side by side.
-	var (
-		base    *model.Repository
-		baseErr error
-		loads   sync.WaitGroup
-	)
-	if in.Base != nil {
-		loads.Go(func() { base, _, baseErr = loader.Load(ctx, in.Base, in.Limits) })
-	}
 	head, headFindings, err := loader.Load(ctx, in.Head, in.Limits)
-	loads.Wait()
 	if err != nil {
 		return nil, fmt.Errorf("load head: %w", err)
 	}
-	if baseErr != nil {
-		return nil, fmt.Errorf("load base: %w", baseErr)
-	}
-	res := &Result{Head: head, Base: base, Config: head.Config, folder: in.Folder}
+	res := &Result{Head: head, Base: in.Base, Config: head.Config, folder: in.Folder}
 	res.Validation = append(res.Validation, headFindings...)
 
 	// Validation only reads head, as the policies do: it runs while they
@@ -184,17 +186,13 @@ func (c *Checker) evaluatePolicies(ctx context.Context, in Input, res *Result) (
 		return nil, err
 	}
 	if base != nil {
-		basePolicies, err := readPolicies(in.Base, base)
-		if err != nil {
-			return nil, err
-		}
 		res.Config = base.Config
-		res.Validation = append(res.Validation, validate.Immutability(base, head)...)
-		res.Changed = validate.ChangedResources(base, head)
+		res.Validation = append(res.Validation, validate.Immutability(base.baseline, head)...)
+		res.Changed = validate.ChangedResources(base.baseline, head)
 		out = append(out, policy.ConfigChangeFindings(
-			policy.Sources{Config: base.Config, Policies: basePolicies},
+			policy.Sources{Config: base.Config, Policies: base.Policies},
 			policy.Sources{Config: head.Config, Policies: userPolicies})...)
-		userPolicies = basePolicies
+		userPolicies = maps.Clone(base.Policies)
 	} else {
 		res.Changed = head.Resources
 	}

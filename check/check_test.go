@@ -15,6 +15,7 @@ import (
 
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/loader"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -144,7 +145,10 @@ func TestRunAgainstBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := examplesFS(t)
+	base, err := c.LoadBase(context.Background(), examplesFS(t), loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	t.Run("unchanged", func(t *testing.T) {
 		res, err := c.Run(context.Background(), check.Input{Head: examplesFS(t), Base: base, Now: now})

@@ -305,7 +305,7 @@ func arnNameVersion(arn string) (name, version string, ok bool) {
 func blockDevicesBack(in []types.InstanceBlockDeviceMapping) []model.BlockDeviceMapping {
 	var out []model.BlockDeviceMapping
 	for _, m := range in {
-		bd := model.BlockDeviceMapping{DeviceName: aws.ToString(m.DeviceName), VirtualName: aws.ToString(m.VirtualName), NoDevice: aws.ToString(m.NoDevice)}
+		bd := model.BlockDeviceMapping{DeviceName: aws.ToString(m.DeviceName), VirtualName: aws.ToString(m.VirtualName), NoDevice: m.NoDevice}
 		if e := m.Ebs; e != nil {
 			// Block device KMS keys are passed through as written (create
 			// does not expand placeholders there), so they stay literal.

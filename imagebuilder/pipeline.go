@@ -179,6 +179,7 @@ func (c *Client) pipelineOf(s *model.ImagePipelineSpec, resolve reconciler.Resol
 			if arn, err = resolve(model.KindWorkflow, w.Name, w.Version); err != nil {
 				return out, fmt.Errorf("workflows[%d] %s@%s: %w", i, w.Name, w.Version, err)
 			}
+			arn = buildTimeArn(arn, w.Version)
 		}
 		wc := types.WorkflowConfiguration{WorkflowArn: aws.String(arn), ParallelGroup: opt(w.ParallelGroup),
 			OnFailure: types.OnWorkflowFailure(w.OnFailure)}

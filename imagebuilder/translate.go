@@ -34,6 +34,27 @@ func opt32(n int32) *int32 {
 	return aws.Int32(n)
 }
 
+// buildTimeArn is the ARN to send for a component or workflow named by a
+// version pattern, given the ARN of the version it matches now
+// (…/name/1.2.0/1): Image Builder resolves a wildcard ARN (…/name/1.x.x) at
+// build time, so the pattern is kept and a later matching version is built
+// without a change to the recipe or pipeline.
+func buildTimeArn(resolved, pattern string) string {
+	p, err := model.ParseVersionPattern(pattern)
+	if err != nil || p.Exact() {
+		return resolved
+	}
+	build := strings.LastIndexByte(resolved, '/')
+	if build <= 0 {
+		return resolved
+	}
+	version := strings.LastIndexByte(resolved[:build], '/')
+	if version < 0 {
+		return resolved
+	}
+	return resolved[:version+1] + pattern
+}
+
 func (c *Client) components(refs []model.ComponentRef, resolve reconciler.Resolver) ([]types.ComponentConfiguration, error) {
 	out := make([]types.ComponentConfiguration, 0, len(refs))
 	for i, ref := range refs {
@@ -43,6 +64,7 @@ func (c *Client) components(refs []model.ComponentRef, resolve reconciler.Resolv
 			if arn, err = resolve(model.KindComponent, ref.Name, ref.Version); err != nil {
 				return nil, fmt.Errorf("components[%d] %s@%s: %w", i, ref.Name, ref.Version, err)
 			}
+			arn = buildTimeArn(arn, ref.Version)
 		}
 		cc := types.ComponentConfiguration{ComponentArn: aws.String(arn)}
 		for _, p := range ref.Parameters {
@@ -56,7 +78,7 @@ func (c *Client) components(refs []model.ComponentRef, resolve reconciler.Resolv
 func blockDevices(in []model.BlockDeviceMapping) []types.InstanceBlockDeviceMapping {
 	var out []types.InstanceBlockDeviceMapping
 	for _, m := range in {
-		bd := types.InstanceBlockDeviceMapping{DeviceName: opt(m.DeviceName), VirtualName: opt(m.VirtualName), NoDevice: opt(m.NoDevice)}
+		bd := types.InstanceBlockDeviceMapping{DeviceName: opt(m.DeviceName), VirtualName: opt(m.VirtualName), NoDevice: m.NoDevice}
 		if e := m.Ebs; e != nil {
 			bd.Ebs = &types.EbsInstanceBlockDeviceSpecification{
 				Encrypted: e.Encrypted, DeleteOnTermination: e.DeleteOnTermination,

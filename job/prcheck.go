@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 
 	"github.com/kiln-gitops/kiln/check"
 	"github.com/kiln-gitops/kiln/finding"
+	"github.com/kiln-gitops/kiln/loader"
 	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
@@ -142,24 +142,37 @@ func planComputed(sections []*reconciler.Plan) bool {
 
 // checkTrees fetches head and base and runs the checks.
 func (r *prRun) checkTrees(ctx context.Context) (*check.Result, error) {
+	// The base branch as it is now is what the head will merge into and
+	// whose rules are in force. It is fetched and summarised first, so its
+	// tree is garbage before the head is fetched: the two are never both
+	// in memory.
+	base, err := r.loadBase(ctx)
+	if err != nil {
+		return nil, err
+	}
 	head, err := r.fetch(ctx, r.gh, r.repo.CloneURL, fmt.Sprintf("refs/pull/%d/head", r.pr.Number), r.pr.HeadSHA)
 	if err != nil {
 		return nil, failedTo(fmt.Sprintf("fetch the head of #%d", r.pr.Number), err)
 	}
-	// The base branch as it is now is what the head will merge into and
-	// whose rules are in force.
-	var base fs.FS
-	base, err = r.fetch(ctx, r.gh, r.repo.CloneURL, "refs/heads/"+r.pr.BaseRef, "")
-	if err != nil {
-		return nil, failedTo("fetch the base branch "+r.pr.BaseRef, err)
-	}
-	// The job keeps the trees' share of the memory budget until it is done
-	// with them (run releases it).
+	// The job keeps the head's share of the memory budget until it is done
+	// with it (run releases it).
 	res, err := r.Checker.Run(ctx, check.Input{Head: head, Base: base, Now: r.now(), Hold: true})
 	if err != nil {
 		return nil, failedTo("check the files", err)
 	}
 	return res, nil
+}
+
+func (r *prRun) loadBase(ctx context.Context) (*check.Base, error) {
+	tree, err := r.fetch(ctx, r.gh, r.repo.CloneURL, "refs/heads/"+r.pr.BaseRef, "")
+	if err != nil {
+		return nil, failedTo("fetch the base branch "+r.pr.BaseRef, err)
+	}
+	base, err := r.Checker.LoadBase(ctx, tree, loader.Options{})
+	if err != nil {
+		return nil, failedTo("read the base branch "+r.pr.BaseRef, err)
+	}
+	return base, nil
 }
 
 // plans plans every environment the base configuration names.

@@ -17,7 +17,7 @@ import (
 // were reported once, at the document file).
 type loadedDocument struct {
 	text  string
-	node  *yaml.Node
+	tree  *model.Tree
 	value map[string]any
 	ok    bool
 }
@@ -26,7 +26,7 @@ type loadedDocument struct {
 // inline `data:`. A component with both or neither is left to the schema
 // validator.
 func (l *loader) attachDocument(r *model.Resource, source string) {
-	spec := model.Lookup(r.Node, "spec")
+	spec := model.Lookup(r.Node(), "spec")
 	if spec == nil || spec.Kind != yaml.MappingNode {
 		return
 	}
@@ -100,7 +100,7 @@ func (l *loader) documentFile(r *model.Resource, ref *yaml.Node) *model.Document
 	if !ld.ok {
 		return nil
 	}
-	return &model.Document{File: file, Text: ld.text, Node: ld.node, Value: ld.value}
+	return &model.Document{File: file, Text: ld.text, Tree: ld.tree, Value: ld.value}
 }
 
 func (l *loader) readDocument(real, file string, ref finding.Pos, id string) *loadedDocument {
@@ -125,37 +125,37 @@ func (l *loader) readDocument(real, file string, ref finding.Pos, id string) *lo
 		}
 	}
 	l.noteFile(file)
-	node, value, probs := l.parseDocument(data)
+	value, probs := l.parseDocument(data)
 	for _, p := range probs {
 		l.addProblem(file, p, 0, 0, id)
 	}
 	if len(probs) > 0 {
 		return &loadedDocument{}
 	}
-	return &loadedDocument{text: data, node: node, value: value, ok: true}
+	return &loadedDocument{text: data, tree: l.lazyTree(data, 0), value: value, ok: true}
 }
 
 // parseDocument parses an AWSTOE document under the same bounds as any
-// resource; it must be one YAML document.
-func (l *loader) parseDocument(text string) (*yaml.Node, map[string]any, []problem) {
+// resource; it must be one YAML document. Only its value is kept: its
+// nodes are parsed again for positions (see lazyTree).
+func (l *loader) parseDocument(text string) (map[string]any, []problem) {
 	docs, p := parseStream(text, l.lim, &l.arena)
 	if p != nil {
-		return nil, nil, []problem{*p}
+		return nil, []problem{*p}
 	}
 	if len(docs) == 0 {
-		return nil, nil, []problem{{Line: 1, Column: 1, Rule: ruleYAML, Message: "the AWSTOE document is empty"}}
+		return nil, []problem{{Line: 1, Column: 1, Rule: ruleYAML, Message: "the AWSTOE document is empty"}}
 	}
 	if len(docs) > 1 {
-		return nil, nil, []problem{{Line: docs[1].Line, Column: docs[1].Column, Rule: ruleYAML,
+		return nil, []problem{{Line: docs[1].Line, Column: docs[1].Column, Rule: ruleYAML,
 			Message: "an AWSTOE document must be a single YAML document; this file holds more than one"}}
 	}
 	if probs := newTreeChecker(l.lim).check(docs[0]); len(probs) > 0 {
-		return nil, nil, probs
+		return nil, probs
 	}
-	root := top(docs[0])
 	conv := &valueConverter{}
-	value, _ := conv.value(root).(map[string]any)
-	return root, value, conv.problems
+	value, _ := conv.value(top(docs[0])).(map[string]any)
+	return value, conv.problems
 }
 
 // inlineDocument parses a component's inline `data:` and records where its
@@ -163,14 +163,14 @@ func (l *loader) parseDocument(text string) (*yaml.Node, map[string]any, []probl
 // the right line and column there.
 func (l *loader) inlineDocument(r *model.Resource, data *yaml.Node, source string) *model.Document {
 	lineOff, colOff := inlineOffsets(data, source)
-	node, value, probs := l.parseDocument(data.Value)
+	value, probs := l.parseDocument(data.Value)
 	for _, p := range probs {
 		l.addProblem(r.File, p, lineOff, colOff, r.ID().String())
 	}
 	if len(probs) > 0 {
 		return nil
 	}
-	return &model.Document{File: r.File, Text: data.Value, Node: node, Value: value,
+	return &model.Document{File: r.File, Text: data.Value, Tree: l.lazyTree(data.Value, 0), Value: value,
 		LineOffset: lineOff, ColumnOffset: colOff}
 }
 

@@ -50,7 +50,7 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 		for _, r := range repo.Resources {
-			if r.Node == nil || !r.Kind.Valid() {
+			if r.Node() == nil || !r.Kind.Valid() {
 				t.Fatalf("resource without node or kind: %+v", r)
 			}
 			_ = r.ID()

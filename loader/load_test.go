@@ -142,7 +142,7 @@ func TestTypeMismatch(t *testing.T) {
 			if r.Spec != nil {
 				t.Errorf("spec %#v", r.Spec)
 			}
-			if r.Value == nil || r.Node == nil {
+			if r.Value == nil || r.Node() == nil {
 				t.Error("no value or node")
 			}
 		})

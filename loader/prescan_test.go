@@ -38,7 +38,7 @@ func TestDocumentMentioningKilnIsNoResource(t *testing.T) {
 	if err != nil || len(fs) != 0 {
 		t.Fatalf("Load: %v %v", err, fs)
 	}
-	if len(repo.Resources) != 1 || repo.Resources[0].Document == nil || repo.Resources[0].Document.Node == nil {
+	if len(repo.Resources) != 1 || repo.Resources[0].Document == nil || repo.Resources[0].Document.Node() == nil {
 		t.Fatalf("want one component with its document, got %+v", repo.Resources)
 	}
 }

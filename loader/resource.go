@@ -42,7 +42,7 @@ func (l *loader) loadResourceFile(real, shown string) error {
 		}
 	}
 	checker := newTreeChecker(l.lim)
-	for _, doc := range docs {
+	for i, doc := range docs {
 		if err := l.ctx.Err(); err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (l *loader) loadResourceFile(real, shown string) error {
 			}
 			continue
 		}
-		l.addResource(root, shown, data)
+		l.addResource(root, shown, data, i)
 	}
 	return nil
 }
@@ -147,10 +147,13 @@ func suggestKind(s string) string {
 	return best
 }
 
-// addResource decodes a checked resource document and adds it.
-func (l *loader) addResource(root *yaml.Node, shown string, source string) {
+// addResource decodes a checked resource document, the index-th of the
+// file source, and adds it. Its nodes are dropped once it is built (see
+// model.Tree).
+func (l *loader) addResource(root *yaml.Node, shown string, source string, index int) {
 	_, kind := field(root, "kind")
-	r := &model.Resource{Kind: model.Kind(kind.Value), File: shown, Node: root}
+	r := &model.Resource{Kind: model.Kind(kind.Value), File: shown, Tree: model.NodeTree(root)}
+	defer func() { r.Tree = l.lazyTree(source, index) }()
 	if md := model.Lookup(root, "metadata"); md != nil {
 		// A partly wrong metadata block still yields the fields that are
 		// right; the schema validator reports the rest precisely.
@@ -176,6 +179,19 @@ func (l *loader) addResource(root *yaml.Node, shown string, source string) {
 		l.ids[id] = r
 	}
 	l.repo.Resources = append(l.repo.Resources, r)
+}
+
+// lazyTree parses the index-th document of text again when a position in
+// it is asked for.
+func (l *loader) lazyTree(text string, index int) *model.Tree {
+	lim := l.lim
+	return model.LazyTree(func() *yaml.Node {
+		docs, _ := parseStream(text, lim, nil)
+		if index >= len(docs) {
+			return nil
+		}
+		return top(docs[index])
+	})
 }
 
 // decodeSpec decodes the spec into the typed spec of kind, or returns nil

@@ -15,9 +15,9 @@ type Document struct {
 	File string
 	// Text is the document as Image Builder receives it (the `data` field).
 	Text string
-	// Node is the parsed document's top node; positions inside it are
+	// Tree holds the parsed document's top node; positions inside it are
 	// relative to Text and shifted by LineOffset and ColumnOffset.
-	Node  *yaml.Node
+	Tree  *Tree
 	Value map[string]any
 	// LineOffset and ColumnOffset map positions inside Text to positions in
 	// File: zero for a separate file, the block scalar's place for inline
@@ -25,14 +25,17 @@ type Document struct {
 	LineOffset, ColumnOffset int
 }
 
+// Node is the document's top node; nil without a tree.
+func (d *Document) Node() *yaml.Node { return d.Tree.Node() }
+
 // At is the position in File of the value at path inside the document.
 func (d *Document) At(path ...any) finding.Pos {
-	return d.shift(Locate(d.File, d.Node, path...))
+	return d.shift(Locate(d.File, d.Node(), path...))
 }
 
 // KeyAt is the position in File of the key of the value at path.
 func (d *Document) KeyAt(path ...any) finding.Pos {
-	return d.shift(LocateKey(d.File, d.Node, path...))
+	return d.shift(LocateKey(d.File, d.Node(), path...))
 }
 
 // PosOf is the position in File of a node inside the document.

@@ -34,12 +34,16 @@ type Resource struct {
 	// []any, string, float64/int, bool, nil): what schemas and policies see.
 	Value map[string]any
 
-	File string     // slash-separated path relative to the repository root
-	Node *yaml.Node // the document's top mapping node, for positions
+	File string // slash-separated path relative to the repository root
+	// Tree holds the document's top mapping node, for positions.
+	Tree *Tree
 	// Document is the resolved AWSTOE document of a Component; nil otherwise
 	// or when it could not be read.
 	Document *Document
 }
+
+// Node is the document's top mapping node; nil without a tree.
+func (r *Resource) Node() *yaml.Node { return r.Tree.Node() }
 
 // ID names the resource; unique in a valid repository.
 func (r *Resource) ID() ID { return NewID(r.Kind, r.Metadata.Name, r.Metadata.Version) }
@@ -51,17 +55,17 @@ func (r *Resource) Name() string { return r.Metadata.Name }
 func (r *Resource) Version() string { return r.Metadata.Version }
 
 // Pos is where the document starts.
-func (r *Resource) Pos() finding.Pos { return PosOf(r.File, r.Node) }
+func (r *Resource) Pos() finding.Pos { return PosOf(r.File, r.Node()) }
 
 // At returns the position of the value at path (mapping keys as strings,
 // sequence indices as ints) inside the document, or of the deepest existing
 // ancestor when the path does not exist, so a finding about a missing field
 // lands on the mapping that should hold it.
-func (r *Resource) At(path ...any) finding.Pos { return Locate(r.File, r.Node, path...) }
+func (r *Resource) At(path ...any) finding.Pos { return Locate(r.File, r.Node(), path...) }
 
 // KeyAt is like At but points at the mapping key rather than its value,
 // which is where editors underline a field.
-func (r *Resource) KeyAt(path ...any) finding.Pos { return LocateKey(r.File, r.Node, path...) }
+func (r *Resource) KeyAt(path ...any) finding.Pos { return LocateKey(r.File, r.Node(), path...) }
 
 // SpecOrNil is the decoded spec; safe on a nil resource.
 func (r *Resource) SpecOrNil() any {

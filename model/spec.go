@@ -46,7 +46,9 @@ type BlockDeviceMapping struct {
 	DeviceName  string `yaml:"deviceName,omitempty" json:"deviceName,omitempty"`
 	Ebs         *Ebs   `yaml:"ebs,omitempty" json:"ebs,omitempty"`
 	VirtualName string `yaml:"virtualName,omitempty" json:"virtualName,omitempty"`
-	NoDevice    string `yaml:"noDevice,omitempty" json:"noDevice,omitempty"`
+	// NoDevice removes the parent image's mapping; the API's value for
+	// that is the empty string, so unset and empty must stay apart.
+	NoDevice *string `yaml:"noDevice,omitempty" json:"noDevice,omitempty"`
 }
 
 // Ebs is an EBS volume's settings.

@@ -154,10 +154,10 @@ func position(res *model.Resource, obj map[string]any) finding.Pos {
 		d := res.Document
 		pos := d.At(path...)
 		if pos.Line == 0 {
-			pos = d.PosOf(d.Node)
+			pos = d.PosOf(d.Node())
 		}
 		if line := toInt(obj["line"]); line > 0 {
-			if n := model.Lookup(d.Node, path...); n != nil && (n.Style&(yaml.LiteralStyle|yaml.FoldedStyle)) != 0 && pos.Line > 0 {
+			if n := model.Lookup(d.Node(), path...); n != nil && (n.Style&(yaml.LiteralStyle|yaml.FoldedStyle)) != 0 && pos.Line > 0 {
 				pos.Line += 1 + line
 				pos.Column = blockIndent(d.Text, n.Line+1+line) + 1 + d.ColumnOffset
 			}

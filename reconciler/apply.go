@@ -167,35 +167,14 @@ func updateToken(env string, c Change, meta ApplyMeta) string {
 var ErrInUse = errors.New("resource in use")
 
 // resolver resolves references against what exists or was just created.
-// Component and workflow references keep a wildcard pattern as a wildcard
-// ARN, which Image Builder resolves at build time; recipe references
-// resolve to the newest matching recipe in the repository, because a
-// pipeline (or a lifecycle policy) must name one recipe version.
+// A version pattern resolves to the newest matching version in the
+// repository, because a pipeline (or a lifecycle policy) must name one
+// recipe version; for components and workflows, which Image Builder
+// resolves at build time, the adapter turns that version's ARN back into
+// the pattern's.
 func resolver(env model.Environment, desired *model.Repository, arns map[string]string) Resolver {
 	return func(kind model.Kind, name, version string) (string, error) {
-		switch kind {
-		case model.KindComponent:
-			p, err := model.ParseVersionPattern(version)
-			if err != nil {
-				return "", err
-			}
-			if !p.Exact() {
-				return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:component/%s/%s", env.Region, env.Account, strings.ToLower(name), version), nil
-			}
-		case model.KindWorkflow:
-			// A workflow's ARN names its type, which only the repository's
-			// workflow of that name knows.
-			p, err := model.ParseVersionPattern(version)
-			if err != nil {
-				return "", err
-			}
-			w := desired.Resolve(kind, name, version)
-			spec, _ := w.SpecOrNil().(*model.WorkflowSpec)
-			if !p.Exact() && spec != nil {
-				return fmt.Sprintf("arn:aws:imagebuilder:%s:%s:workflow/%s/%s/%s", env.Region, env.Account,
-					strings.ToLower(spec.Type), strings.ToLower(name), version), nil
-			}
-		case model.KindImageRecipe, model.KindContainerRecipe:
+		if kind.Versioned() {
 			if r := desired.Resolve(kind, name, version); r != nil {
 				version = r.Metadata.Version
 			}

@@ -46,7 +46,7 @@ func parse(t testing.TB, src string) (*yaml.Node, map[string]any) {
 func resource(t testing.TB, file, src string) *model.Resource {
 	t.Helper()
 	top, value := parse(t, src)
-	r := &model.Resource{File: file, Node: top, Value: value}
+	r := &model.Resource{File: file, Tree: model.NodeTree(top), Value: value}
 	kind, _ := value["kind"].(string)
 	r.Kind = model.Kind(kind)
 	if meta, ok := value["metadata"].(map[string]any); ok {

@@ -140,7 +140,7 @@ func (v *Validator) Config(c *model.Config) []finding.Finding {
 	if c == nil || c.Node == nil {
 		return nil
 	}
-	inst := instance(nil, c.Node)
+	inst := instance(nil, func() *yaml.Node { return c.Node })
 	if inst == nil {
 		inst = map[string]any{} // an empty file is the defaults
 	}
@@ -198,11 +198,15 @@ func newFinding(pos finding.Pos, resource, msg string) finding.Finding {
 }
 
 // instance is the JSON-like value to validate: the loader's plain value
-// when there is one, else the node decoded here.
-func instance(value map[string]any, n *yaml.Node) any {
+// when there is one, else the node decoded here (parsing it only then).
+func instance(value map[string]any, node func() *yaml.Node) any {
 	if value != nil {
 		return normalize(value)
 	}
+	if node == nil {
+		return nil
+	}
+	n := node()
 	if n == nil {
 		return nil
 	}

@@ -347,7 +347,7 @@ func TestDispatchSchemaAppliesKindSchema(t *testing.T) {
 		{edit(t, component, "platform: Linux", "platform: BeOS"), []want{{9, 13, `"BeOS" is not one of`}}},
 	} {
 		top, value := parse(t, tc.src)
-		got := v.findings(v.any, instance(value, top), func(p problem) (f finding.Finding) {
+		got := v.findings(v.any, instance(value, nil), func(p problem) (f finding.Finding) {
 			return newFinding(model.Locate("r.yaml", top, p.path()...), "", p.msg)
 		})
 		check(t, got, tc.wants)
@@ -484,14 +484,14 @@ phases:
 				src = edit(t, base, c.old, c.new)
 			}
 			top, value := parse(t, src)
-			check(t, v.Document(&model.Document{File: "c.toe.yaml", Node: top, Value: value, Text: src}), c.wants)
+			check(t, v.Document(&model.Document{File: "c.toe.yaml", Tree: model.NodeTree(top), Value: value, Text: src}), c.wants)
 		})
 	}
 }
 
 func TestDocumentPositionsShiftForInlineData(t *testing.T) {
 	top, value := parse(t, "schemaVersion: 1.0\nphases:\n  - name: build\n    steps:\n      - name: a\n        action: ExecuteBash\n        onFailure: never\n")
-	d := &model.Document{File: "c.yaml", Node: top, Value: value, LineOffset: 10, ColumnOffset: 4}
+	d := &model.Document{File: "c.yaml", Tree: model.NodeTree(top), Value: value, LineOffset: 10, ColumnOffset: 4}
 	check(t, validator(t).Document(d), []want{{17, 24, "onFailure"}})
 }
 
@@ -571,10 +571,10 @@ func TestExamples(t *testing.T) {
 				got = v.Resource(r)
 				if data, ok := nested(value, "spec", "data").(string); ok {
 					dtop, dvalue := parse(t, data)
-					got = append(got, v.Document(&model.Document{File: name, Node: dtop, Value: dvalue})...)
+					got = append(got, v.Document(&model.Document{File: name, Tree: model.NodeTree(dtop), Value: dvalue})...)
 				}
 			case value["phases"] != nil:
-				got = v.Document(&model.Document{File: name, Node: top, Value: value})
+				got = v.Document(&model.Document{File: name, Tree: model.NodeTree(top), Value: value})
 			default:
 				return nil
 			}

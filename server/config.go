@@ -65,6 +65,9 @@ type Config struct {
 	// the queue's ack wait, since live workers keep extending their lease.
 	RetryAfter time.Duration `yaml:"retry-after"`
 	JobTimeout time.Duration `yaml:"job-timeout"`
+	// MemoryLimit is the process's soft memory limit (see MemoryPlan);
+	// zero decides it from GOMEMLIMIT or the container.
+	MemoryLimit ByteSize `yaml:"memory-limit"`
 }
 
 // MinWebhookSecret is the shortest webhook secret kiln accepts, in bytes.
@@ -162,6 +165,14 @@ func settings() []setting {
 		{"bake-backoff-max", "KILN_BAKE_BACKOFF_MAX", "longest interval between two looks at one bake", dur(func(c *Config) *time.Duration { return &c.BakeBackoffMax })},
 		{"drift-interval", "KILN_DRIFT_INTERVAL", "how often environments with drift detection are compared with their branch", dur(func(c *Config) *time.Duration { return &c.DriftInterval })},
 		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
+		{"memory-limit", "KILN_MEMORY_LIMIT", "soft memory limit, such as 512MiB (default: GOMEMLIMIT, else " + DefaultMemoryLimit.String() + " or 3/4 of the container's limit)", func(c *Config, v string) error {
+			n, err := ParseByteSize(v)
+			if err != nil || n < 64<<20 {
+				return fmt.Errorf("want a size of at least 64MiB, such as 512MiB: %q", v)
+			}
+			c.MemoryLimit = n
+			return nil
+		}},
 		{"job-timeout", "KILN_JOB_TIMEOUT", "how long one attempt of a job may run before it is cancelled and retried", dur(func(c *Config) *time.Duration { return &c.JobTimeout })},
 	}
 }
@@ -413,6 +424,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("nats_url", redactURL(c.NATSURL)),
 		slog.Int("nats_replicas", c.NATSReplicas),
 		slog.Int("workers", c.Workers),
+		slog.String("memory_limit", c.MemoryLimit.String()),
 		slog.Duration("bake_poll", c.BakePoll),
 		slog.Duration("bake_backoff_min", c.BakeBackoffMin),
 		slog.Duration("bake_backoff_max", c.BakeBackoffMax),

@@ -38,17 +38,17 @@ func FuzzRepository(f *testing.F) {
 		}
 		repo := &model.Repository{Config: &model.Config{File: ".kiln.yaml", Node: top}}
 		for kind, spec := range specs {
-			r := &model.Resource{Kind: kind, Metadata: head.Metadata, Value: value, File: "f.yaml", Node: top}
+			r := &model.Resource{Kind: kind, Metadata: head.Metadata, Value: value, File: "f.yaml", Tree: model.NodeTree(top)}
 			if specNode != nil && specNode.Decode(spec) == nil {
 				r.Spec = spec
 			}
 			if kind == model.KindComponent {
-				r.Document = &model.Document{File: "f.yaml", Node: top, Value: value}
+				r.Document = &model.Document{File: "f.yaml", Tree: model.NodeTree(top), Value: value}
 			}
 			repo.Resources = append(repo.Resources, r)
 		}
 		Repository(repo, v)
-		Immutability(repo, repo)
-		ChangedResources(repo, repo)
+		Immutability(NewBaseline(repo), repo)
+		ChangedResources(NewBaseline(repo), repo)
 	})
 }

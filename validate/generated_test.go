@@ -28,10 +28,10 @@ func TestGeneratedRepositoryIsValid(t *testing.T) {
 	for _, f := range Repository(repo, validator(t)) {
 		t.Errorf("%s", f)
 	}
-	if got := Immutability(repo, repo); len(got) != 0 {
+	if got := Immutability(NewBaseline(repo), repo); len(got) != 0 {
 		t.Errorf("immutability against itself: %v", got)
 	}
-	if got := ChangedResources(repo, repo); len(got) != 0 {
+	if got := ChangedResources(NewBaseline(repo), repo); len(got) != 0 {
 		t.Errorf("changed against itself: %d", len(got))
 	}
 }
@@ -65,6 +65,6 @@ func BenchmarkImmutability(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		Immutability(base, head)
+		Immutability(NewBaseline(base), head)
 	}
 }

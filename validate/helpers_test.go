@@ -35,7 +35,7 @@ func resource(t testing.TB, file, src string) *model.Resource {
 		t.Fatalf("%s: %v", file, err)
 	}
 	top := doc.Content[0]
-	r := &model.Resource{File: file, Node: top}
+	r := &model.Resource{File: file, Tree: model.NodeTree(top)}
 	if err := top.Decode(&r.Value); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
@@ -67,8 +67,8 @@ func parseDocument(t testing.TB, file, text string) *model.Document {
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	d := &model.Document{File: file, Text: text, Node: doc.Content[0]}
-	if err := d.Node.Decode(&d.Value); err != nil {
+	d := &model.Document{File: file, Text: text, Tree: model.NodeTree(doc.Content[0])}
+	if err := d.Node().Decode(&d.Value); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
 	return d

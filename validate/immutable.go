@@ -29,20 +29,17 @@ func keyOf(r *model.Resource) key {
 // between base and head while its version stayed the same: Image Builder
 // versions are immutable, so the change could never be applied. The
 // finding names the next free version and offers the bumped line.
-func Immutability(base, head *model.Repository) []finding.Finding {
+func Immutability(base *Baseline, head *model.Repository) []finding.Finding {
 	if base == nil || head == nil {
 		return nil
 	}
-	before := map[key]*model.Resource{}
-	for _, r := range base.Resources {
-		if r.Kind.Versioned() {
-			before[keyOf(r)] = r
-		}
-	}
 	var out []finding.Finding
 	for _, r := range head.Resources {
-		b, ok := before[keyOf(r)]
-		if !ok || !comparable(b) || !comparable(r) || model.Digest(b) == model.Digest(r) {
+		if !r.Kind.Versioned() {
+			continue
+		}
+		b, ok := base.resources[keyOf(r)]
+		if !ok || !b.comparable || !comparable(r) || b.digest == model.Digest(r) {
 			continue
 		}
 		next := nextFree(base, head, r.Kind, r.Metadata.Name)
@@ -58,19 +55,17 @@ func Immutability(base, head *model.Repository) []finding.Finding {
 
 // ChangedResources returns the resources of head that are new or whose
 // content differs from base; with no base, all of them.
-func ChangedResources(base, head *model.Repository) []*model.Resource {
+func ChangedResources(base *Baseline, head *model.Repository) []*model.Resource {
 	if head == nil {
 		return nil
 	}
-	before := map[key]string{}
-	if base != nil {
-		for _, r := range base.Resources {
-			before[keyOf(r)] = model.Digest(r)
-		}
-	}
 	var out []*model.Resource
 	for _, r := range head.Resources {
-		if d, ok := before[keyOf(r)]; !ok || d != model.Digest(r) {
+		if base == nil {
+			out = append(out, r)
+			continue
+		}
+		if b, ok := base.resources[keyOf(r)]; !ok || b.digest != model.Digest(r) {
 			out = append(out, r)
 		}
 	}
@@ -92,13 +87,11 @@ func comparable(r *model.Resource) bool {
 // nextFree is the patch after the highest version of kind called name in
 // either commit, so the suggestion never collides with a version that
 // exists or is being added.
-func nextFree(base, head *model.Repository, kind model.Kind, name string) model.Version {
-	var top model.Version
-	for _, repo := range []*model.Repository{base, head} {
-		if vs := repo.Versions(kind, name); len(vs) > 0 {
-			if v, err := model.ParseVersion(vs[0].Metadata.Version); err == nil && top.Less(v) {
-				top = v
-			}
+func nextFree(base *Baseline, head *model.Repository, kind model.Kind, name string) model.Version {
+	top := base.top[kindName{kind, name}]
+	if vs := head.Versions(kind, name); len(vs) > 0 {
+		if v, err := model.ParseVersion(vs[0].Metadata.Version); err == nil && top.Less(v) {
+			top = v
 		}
 	}
 	return top.NextPatch()
@@ -108,7 +101,7 @@ func nextFree(base, head *model.Repository, kind model.Kind, name string) model.
 // file's indentation, key, quoting and trailing comment; "" when the
 // version is not on a line of its own (flow style).
 func bumpedLine(r *model.Resource, next model.Version) string {
-	meta := model.Lookup(r.Node, "metadata")
+	meta := model.Lookup(r.Node(), "metadata")
 	if meta == nil || meta.Kind != yaml.MappingNode || meta.Style&yaml.FlowStyle != 0 {
 		return ""
 	}

@@ -48,7 +48,7 @@ func TestImmutability(t *testing.T) {
 			for k, v := range c.add {
 				files[k] = v
 			}
-			got := Immutability(base, repository(t, files))
+			got := Immutability(NewBaseline(base), repository(t, files))
 			check(t, got, c.wants)
 			if len(got) == 1 && got[0].Suggestion != c.suggestion {
 				t.Errorf("suggestion %q, want %q", got[0].Suggestion, c.suggestion)
@@ -63,7 +63,7 @@ func TestImmutabilityIgnoresUnreadDocuments(t *testing.T) {
 	head := repository(t, files)
 	base.Resources[0].Document = parseDocument(t, "c.toe.yaml", "schemaVersion: 1.0\n")
 	head.Resources[0].Document = nil // the head's document could not be read
-	if got := Immutability(base, head); len(got) != 0 {
+	if got := Immutability(NewBaseline(base), head); len(got) != 0 {
 		t.Errorf("got %v", got)
 	}
 	if got := Immutability(nil, head); got != nil {
@@ -79,7 +79,7 @@ func TestChangedResources(t *testing.T) {
 	files["components/new.yaml"] = componentYAML("new-one", "0.1.0", "build")
 	files["components/ssh-1.3.0.yaml"] = strings.Replace(files["components/ssh-1.3.0.yaml"], "metadata:", "metadata:\n  tags: {a: b}", 1)
 	var ids []string
-	for _, r := range ChangedResources(base, repository(t, files)) {
+	for _, r := range ChangedResources(NewBaseline(base), repository(t, files)) {
 		ids = append(ids, r.ID().String())
 	}
 	want := "Component/new-one@0.1.0 InfrastructureConfiguration/build-small ContainerRecipe/web@1.0.0"

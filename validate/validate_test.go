@@ -176,7 +176,7 @@ func TestRepository(t *testing.T) {
 func TestRepositoryChecksConfig(t *testing.T) {
 	repo := repository(t, baseFiles())
 	cfg := resource(t, ".kiln.yaml", "apiVersion: x\n")
-	repo.Config = &model.Config{File: ".kiln.yaml", Node: cfg.Node}
+	repo.Config = &model.Config{File: ".kiln.yaml", Node: cfg.Node()}
 	got := Repository(repo, validator(t))
 	if len(got) != 1 || got[0].File != ".kiln.yaml" || got[0].Rule != "schema" || !strings.Contains(got[0].Message, "apiVersion: unknown field") {
 		t.Errorf("got %v", got)

@@ -20,7 +20,7 @@ func doc(t *testing.T, src string) *model.Document {
 	if err := n.Decode(&v); err != nil {
 		t.Fatal(err)
 	}
-	return &model.Document{File: "build.workflow.yaml", Text: src, Node: &n, Value: v}
+	return &model.Document{File: "build.workflow.yaml", Text: src, Tree: model.NodeTree(&n), Value: v}
 }
 
 const good = `name: build-with-approval

@@ -7,7 +7,7 @@
 #
 #   bench/memory/run.sh
 #   COMPONENTS=20000 bench/memory/run.sh
-#   KILN_BENCH_ENV="GOMEMLIMIT=300MiB KILN_WORKERS=4" bench/memory/run.sh
+#   KILN_BENCH_ENV="KILN_MEMORY_LIMIT=1GiB KILN_WORKERS=4" bench/memory/run.sh
 #
 # Targets (issue 8): one job under 400 MB, four at once under 800 MB.
 set -euo pipefail
@@ -16,3 +16,4 @@ export KILN_BENCH_MEMORY=1
 go test ./e2e -run '^TestBenchServeMemory$' -count 1 -v -timeout 30m | grep -E '^kiln serve,|repository:|^(ok|FAIL|---)'
 echo "targets: one PR job under 400 MB, four at once under 800 MB"
 go test -run '^$' -bench 'BenchmarkCheckGenerated' -benchmem -benchtime 3x ./check | grep '^Benchmark' || true
+go test -run '^$' -bench 'BenchmarkLoadRetained' -benchtime 2x ./loader | grep '^Benchmark' || true

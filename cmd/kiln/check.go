@@ -105,16 +105,20 @@ func runCheck(ctx context.Context, o checkOptions, dir string, stdout, stderr io
 	}
 	defer root.Close()
 	in := check.Input{Head: root.FS(), Environment: o.env, Now: time.Now(), Folder: loc.Folder, AllowEmpty: o.allowEmpty}
+	checker, err := check.New()
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
 	if o.base != "" {
-		if in.Base, err = baseTree(loc.Root, o.base); err != nil {
+		tree, err := baseTree(loc.Root, o.base)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if in.Base, err = checker.LoadBase(ctx, tree, in.Limits); err != nil {
 			return usageErrorf("%v", err)
 		}
 	}
 	if in.ExtraPolicies, err = readPolicyDirs(o.policies); err != nil {
-		return usageErrorf("%v", err)
-	}
-	checker, err := check.New()
-	if err != nil {
 		return usageErrorf("%v", err)
 	}
 	// A policy that does not compile says so itself ("policy does not

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -87,7 +88,12 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	checker, err := check.New()
+	mem := cfg.MemoryPlan(os.Getenv, server.CgroupMemoryLimit)
+	if mem.Source != "GOMEMLIMIT" {
+		debug.SetMemoryLimit(mem.Limit)
+	}
+	log.Info("memory", "limit", server.ByteSize(mem.Limit).String(), "from", mem.Source, "load_budget", server.ByteSize(mem.LoadBudget).String())
+	checker, err := check.New(check.WithBudget(mem.LoadBudget))
 	if err != nil {
 		return err
 	}

@@ -430,14 +430,16 @@ func bindInput(m *apimodel.Model, op string, q url.Values, labels map[string]str
 }
 
 // withoutNil drops nil, empty-text and empty-map members recursively, as
-// the service leaves unset members out of its answers.
+// the service leaves unset members out of its answers. A block device
+// mapping's noDevice is the exception: its only value is the empty
+// string, which the service answers as it was sent.
 func withoutNil(m map[string]any) map[string]any {
 	for k, v := range m {
 		switch x := v.(type) {
 		case nil:
 			delete(m, k)
 		case string:
-			if x == "" {
+			if x == "" && k != "noDevice" {
 				delete(m, k)
 			}
 		case map[string]any:
