@@ -118,3 +118,56 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 	}
 	return out
 }
+
+// TestWriteOnlyFields: the members of each kind's Create input that its
+// Get answer lacks are kiln's own (client token, dry run, the version it
+// keeps as metadata.version), deliberately unsupported, or the kind's
+// WriteOnly fields, which drift cannot compare; and nothing else.
+func TestWriteOnlyFields(t *testing.T) {
+	b, err := os.ReadFile("../testdata/aws/imagebuilder/2019-12-02/api-2.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Operations map[string]struct {
+			Input, Output struct {
+				Shape string `json:"shape"`
+			}
+		} `json:"operations"`
+		Shapes map[string]struct {
+			Members map[string]struct {
+				Shape string `json:"shape"`
+			} `json:"members"`
+		} `json:"shapes"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range model.Kinds() {
+		create, get := m.Operations["Create"+string(k)], m.Operations["Get"+string(k)]
+		// The Get answer holds the resource under the kind's name:
+		// {"containerRecipe": {...}}.
+		answer := m.Shapes[get.Output.Shape].Members[strings.ToLower(string(k)[:1])+string(k)[1:]].Shape
+		returned := m.Shapes[answer].Members
+		if len(returned) == 0 {
+			t.Errorf("%s: no resource in the answer of Get%s", k, k)
+			continue
+		}
+		var writeOnly []string
+		for name := range m.Shapes[create.Input.Shape].Members {
+			if _, ok := returned[name]; ok {
+				continue
+			}
+			switch why := apiFields["*."+name] + apiFields[create.Input.Shape+"."+name]; {
+			case name == "semanticVersion", strings.HasPrefix(why, "kiln:"), strings.HasPrefix(why, "unsupported"):
+			default:
+				writeOnly = append(writeOnly, name)
+			}
+		}
+		slices.Sort(writeOnly)
+		info, _ := k.Info()
+		if !slices.Equal(writeOnly, info.WriteOnly) {
+			t.Errorf("%s: the service does not answer with %v; model.KindInfo.WriteOnly has %v", k, writeOnly, info.WriteOnly)
+		}
+	}
+}

@@ -37,6 +37,10 @@ type KindInfo struct {
 	// file, or `data:` inline) whose text, not its path, is part of the
 	// digest; a document file beside the resource file ends in it.
 	DocumentSuffix string
+	// WriteOnly are the spec's fields (by JSON name) that Image Builder
+	// takes on create but never answers with: comparing the repository
+	// with a live resource cannot see them, so drift leaves them out.
+	WriteOnly []string
 	// newSpec returns an empty typed spec.
 	newSpec func() any
 	// refs lists what a decoded spec names in the repository.
@@ -51,7 +55,8 @@ var kinds = [...]KindInfo{
 	{Kind: KindImageRecipe, Versioned: true, Folder: "recipes", Schema: "image-recipe.json", PolicyGroup: "recipe",
 		ArnType: "image-recipe", newSpec: func() any { return &ImageRecipeSpec{} }, refs: imageRecipeRefs},
 	{Kind: KindContainerRecipe, Versioned: true, Folder: "recipes", Schema: "container-recipe.json", PolicyGroup: "recipe",
-		ArnType: "container-recipe", newSpec: func() any { return &ContainerRecipeSpec{} }, refs: containerRecipeRefs},
+		ArnType: "container-recipe", newSpec: func() any { return &ContainerRecipeSpec{} }, refs: containerRecipeRefs,
+		WriteOnly: []string{"dockerfileTemplateUri", "imageOsVersionOverride", "platformOverride"}},
 	{Kind: KindInfrastructureConfiguration, Folder: "infrastructure", Schema: "infrastructure-configuration.json",
 		PolicyGroup: "infrastructure", ArnType: "infrastructure-configuration",
 		newSpec: func() any { return &InfrastructureConfigurationSpec{} }},

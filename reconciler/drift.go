@@ -71,7 +71,8 @@ func describe(diffs []FieldDiff) string {
 // comparable is r's metadata description and spec as plain JSON values,
 // with references resolved as apply sends them (a wildcard recipe version
 // becomes the version it resolves to), the environment's own account and
-// region as placeholders, and documents by their text.
+// region as placeholders, documents by their text, and without the kind's
+// write-only fields.
 func comparable(env model.Environment, repo *model.Repository, r *model.Resource) map[string]any {
 	spec := r.Spec
 	if r.Document != nil {
@@ -87,6 +88,12 @@ func comparable(env model.Environment, repo *model.Repository, r *model.Resource
 	}
 	if s, ok := v["spec"].(map[string]any); ok {
 		resolveRecipeVersions(repo, r, s)
+		// What the service never reads back cannot be compared.
+		if info, ok := r.Kind.Info(); ok {
+			for _, f := range info.WriteOnly {
+				delete(s, f)
+			}
+		}
 	}
 	return templated(env, v).(map[string]any)
 }

@@ -102,3 +102,27 @@ func TestDriftByField(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteOnlyFieldsAreNotDrift: a container recipe that sets the fields
+// Image Builder takes but never answers with (platformOverride,
+// imageOsVersionOverride) compares clean after its apply, rather than as
+// a version "changed outside kiln".
+func TestWriteOnlyFieldsAreNotDrift(t *testing.T) {
+	repo, env := loadExamples(t)
+	rec := repo.Get(model.KindContainerRecipe, "app-runtime-container")
+	if rec == nil {
+		rec = repo.Resolve(model.KindContainerRecipe, "app-runtime-container", "1.x.x")
+	}
+	spec, ok := rec.SpecOrNil().(*model.ContainerRecipeSpec)
+	if !ok {
+		t.Fatal("no container recipe app-runtime-container in the examples")
+	}
+	spec.PlatformOverride, spec.ImageOsVersionOverride = "Linux", "Amazon Linux 2023"
+	h := newHarness(t, env)
+	h.apply(t, repo)
+	for _, c := range h.fieldPlan(t, repo).Changes {
+		if c.Action != reconciler.ActionUnchanged {
+			t.Errorf("%s right after apply: %s (%s)", c.ID(), c.Action, c.Reason)
+		}
+	}
+}
