@@ -103,28 +103,83 @@ func (p *Plan) Findings() []finding.Finding {
 // EffectiveDigest is the digest kiln writes to kiln:digest. For a kind
 // updated in place it also covers the versions its references to
 // versioned kinds resolve to, so a pipeline pointed at recipe `1.x.x` (or a
-// lifecycle policy selecting it) is updated when a newer version lands.
+// lifecycle policy selecting it) is updated when a newer version lands;
+// and it is taken over the resource with each pattern replaced by the
+// version it resolves to, so `1.x.x` resolving to 1.4.0 and 1.4.0 written
+// out (as kiln import writes what the service keeps) are the same content.
+// (Until December 2026 the digest was taken over the pattern: a resource
+// referring by pattern then plans one update, to the same content.)
 // Versioned kinds keep wildcards as wildcards (Image Builder resolves a
 // recipe's components at build time), so their digest is their own.
 func EffectiveDigest(desired *model.Repository, r *model.Resource) string {
-	d := model.Digest(r)
 	if r.Kind.Versioned() {
-		return d
+		return model.Digest(r)
 	}
-	resolved := d
+	pinned := r
+	var versions []string
 	for _, ref := range r.Refs() {
 		if !ref.Kind.Versioned() {
 			continue
 		}
-		if res := desired.Resolve(ref.Kind, ref.Name, ref.Version); res != nil {
-			resolved += "\x00" + res.Metadata.Version
+		res := desired.Resolve(ref.Kind, ref.Name, ref.Version)
+		if res == nil {
+			continue
+		}
+		versions = append(versions, res.Metadata.Version)
+		if res.Metadata.Version != ref.Version {
+			pinned = withVersionAt(pinned, ref, res.Metadata.Version)
 		}
 	}
-	if resolved == d {
+	d := model.Digest(pinned)
+	if len(versions) == 0 {
 		return d
 	}
-	sum := sha256.Sum256([]byte(resolved))
+	sum := sha256.Sum256([]byte(d + "\x00" + strings.Join(versions, "\x00")))
 	return hex.EncodeToString(sum[:])
+}
+
+// withVersionAt is a copy of r whose reference ref names version; r and
+// its value are left alone.
+func withVersionAt(r *model.Resource, ref model.Ref, version string) *model.Resource {
+	out := *r
+	out.Value = copyAlong(r.Value, ref.Path, func(m map[string]any) {
+		if m["name"] == ref.Name {
+			m["version"] = version
+		}
+	}).(map[string]any)
+	return &out
+}
+
+// copyAlong copies the maps and lists on path from v down (sharing the
+// rest) and calls set on the mapping at its end.
+func copyAlong(v any, path []any, set func(map[string]any)) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = e
+		}
+		if len(path) == 0 {
+			set(m)
+			return m
+		}
+		if k, ok := path[0].(string); ok {
+			if e, ok := m[k]; ok {
+				m[k] = copyAlong(e, path[1:], set)
+			}
+		}
+		return m
+	case []any:
+		l := append([]any(nil), x...)
+		if len(path) == 0 {
+			return l
+		}
+		if i, ok := path[0].(int); ok && i >= 0 && i < len(l) {
+			l[i] = copyAlong(l[i], path[1:], set)
+		}
+		return l
+	}
+	return v
 }
 
 // Build plans env: what apply must do to make actual match desired. It is
