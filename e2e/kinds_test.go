@@ -392,7 +392,7 @@ func TestWorkflowAndLifecyclePolicyDriftByField(t *testing.T) {
 	hand := w.handBuild(t, "e2e-hand-build-1")
 	run = w.driftRun(base, "2 resource(s) differ")
 	line = lineWith(run.Summary, "Workflow/"+exampleWorkflow+"@1.0.0")
-	for _, want := range []string{"error", "immutable", "spec.data (live ", "timeoutSeconds: 3600", "timeoutSeconds: 43200"} {
+	for _, want := range []string{"error", "immutable", "spec.data line ", "timeoutSeconds: 3600", "timeoutSeconds: 43200"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("the drift report's line for the workflow lacks %q:\n%s", want, run.Summary)
 		}
@@ -442,7 +442,7 @@ func TestWorkflowAndLifecyclePolicyDriftByField(t *testing.T) {
 		return strings.Contains(cr.Title, "not corrected")
 	})
 	if run.Conclusion != "failure" || !strings.Contains(run.Title, "the plan has errors") ||
-		!strings.Contains(lineWith(run.Summary, "Workflow/"+exampleWorkflow+"@1.0.0"), "spec.data (live ") {
+		!strings.Contains(lineWith(run.Summary, "Workflow/"+exampleWorkflow+"@1.0.0"), "spec.data line ") {
 		t.Errorf("report of an uncorrectable workflow drift: %s %q\n%s", run.Conclusion, run.Title, run.Summary)
 	}
 	if got := w.workflow(t); aws.ToString(got.Arn) != hand {

@@ -59,13 +59,42 @@ func CompareFields(desired *model.Repository, plan *Plan, live map[model.ID]*mod
 	plan.Bakes = bakes(desired, plan)
 }
 
-// describe names each differing field with its live and desired values.
+// describe names each differing field with its live and desired values;
+// for a document (text of several lines), the first line that differs.
 func describe(diffs []FieldDiff) string {
 	paths := make([]string, len(diffs))
 	for i, d := range diffs {
+		if n, live, desired, ok := firstDifferentLine(d); ok {
+			paths[i] = fmt.Sprintf("%s line %d (live %q, repository %q)", d.Path, n, live, desired)
+			continue
+		}
 		paths[i] = fmt.Sprintf("%s (live %s, repository %s)", d.Path, d.Live, d.Desired)
 	}
 	return strings.Join(paths, "; ")
+}
+
+// firstDifferentLine finds the first line (1-based) where two texts of
+// several lines differ; ok is false unless both values are such texts.
+func firstDifferentLine(d FieldDiff) (n int, live, desired string, ok bool) {
+	var l, r string
+	if json.Unmarshal([]byte(d.Live), &l) != nil || json.Unmarshal([]byte(d.Desired), &r) != nil ||
+		!strings.Contains(l+r, "\n") {
+		return 0, "", "", false
+	}
+	ls, rs := strings.Split(l, "\n"), strings.Split(r, "\n")
+	for i := 0; i < max(len(ls), len(rs)); i++ {
+		var a, b string
+		if i < len(ls) {
+			a = ls[i]
+		}
+		if i < len(rs) {
+			b = rs[i]
+		}
+		if a != b || i >= len(ls) || i >= len(rs) {
+			return i + 1, strings.TrimSpace(a), strings.TrimSpace(b), true
+		}
+	}
+	return 0, "", "", false
 }
 
 // comparable is r's metadata description and spec as plain JSON values,
