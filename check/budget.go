@@ -91,6 +91,13 @@ func (b *Budget) returnMemory() {
 	}
 }
 
+// Reserve takes n bytes of the Checker's budget for memory a caller holds
+// outside Run and LoadBase (a fetch of the trees they will load); release
+// gives them back and must be called once.
+func (c *Checker) Reserve(ctx context.Context, n int64) (release func(), err error) {
+	return c.budget.Reserve(ctx, n)
+}
+
 // InUse reports the bytes reserved now.
 func (b *Budget) InUse() int64 {
 	b.mu.Lock()

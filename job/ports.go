@@ -103,6 +103,10 @@ type GitHubFactory func(ctx context.Context, repo Repo) (GitHub, error)
 // Git refused wraps ErrTokenRefused.
 type Fetcher func(ctx context.Context, url, token, ref, sha string) (fs.FS, error)
 
+// ErrTooLarge marks a fetch refused because the repository's objects
+// exceed what kiln lets one fetch hold in memory.
+var ErrTooLarge = errors.New("repository too large to fetch")
+
 // ErrTokenRefused marks a fetch refused for its token: the installation
 // token was revoked or rotated since it was minted.
 var ErrTokenRefused = errors.New("git refused the installation token")

@@ -37,6 +37,8 @@ func publicReason(ctx context.Context, err error) string {
 		what += fmt.Sprintf(" (GitHub's rate limit; it resets at %s)", parked.RetryAt().UTC().Format("15:04 UTC"))
 	case errors.Is(err, context.DeadlineExceeded):
 		what += " (timed out)"
+	case errors.Is(err, ErrTooLarge):
+		what += " (the repository is larger than one fetch may hold in kiln's memory; raise KILN_MEMORY_LIMIT)"
 	}
 	return what + ".\n\n" + logReference(ctx)
 }

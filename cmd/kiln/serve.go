@@ -99,7 +99,7 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	}
 	deps := &job.Deps{
 		GitHub:  clients.Factory(),
-		Fetch:   fetch,
+		Fetch:   fetcher(checker, mem.LoadBudget/2, gitfetch.Fetch),
 		Checker: checker,
 		State:   state,
 		Log:     log.With("component", "job"),
@@ -146,14 +146,33 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 	})
 }
 
-// fetch is job.Fetcher over gitfetch with its default size caps; Git's
-// refusal of the token is told apart, so the job can replace the token.
-func fetch(ctx context.Context, url, token, ref, sha string) (fs.FS, error) {
-	tree, err := gitfetch.Fetch(ctx, gitfetch.FetchOptions{URL: url, Token: token, Ref: ref, SHA: sha})
-	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
-		return nil, fmt.Errorf("%w: %w", job.ErrTokenRefused, err)
+// fetcher is job.Fetcher over gitfetch. A fetch may inflate at most
+// maxUnpacked bytes of objects and reserves that much of the load budget
+// while it runs, so the fetches of all workers share the memory the loads
+// do: a few large pull requests (from forks too) fetch one after another.
+// Git's refusal of the token is told apart, so the job can replace the
+// token.
+func fetcher(budget reserver, maxUnpacked int64, fetch func(context.Context, gitfetch.FetchOptions) (fs.FS, error)) job.Fetcher {
+	return func(ctx context.Context, url, token, ref, sha string) (fs.FS, error) {
+		release, err := budget.Reserve(ctx, maxUnpacked)
+		if err != nil {
+			return nil, fmt.Errorf("wait for memory to fetch: %w", err)
+		}
+		defer release()
+		tree, err := fetch(ctx, gitfetch.FetchOptions{URL: url, Token: token, Ref: ref, SHA: sha, MaxUnpackedBytes: maxUnpacked})
+		switch {
+		case errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed):
+			return nil, fmt.Errorf("%w: %w", job.ErrTokenRefused, err)
+		case errors.Is(err, gitfetch.ErrTooLarge):
+			return nil, fmt.Errorf("%w: %w", job.ErrTooLarge, err)
+		}
+		return tree, err
 	}
-	return tree, err
+}
+
+// reserver is the part of check.Checker fetcher needs.
+type reserver interface {
+	Reserve(ctx context.Context, n int64) (release func(), err error)
 }
 
 // environments keeps one Image Builder client per environment, so role
