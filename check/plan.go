@@ -11,8 +11,9 @@ import (
 )
 
 // Plan lists env's actual state through ib, plans the checked head against
-// it (settling the adoption of resources made outside kiln) and, for new resources of kinds whose create takes dryRun, asks Image
-// Builder for a verdict (the other kinds rely on kiln's own validation).
+// it (settling the adoption of resources made outside kiln) and, for new
+// resources of kinds whose create takes dryRun, asks Image Builder for a
+// verdict (the other kinds rely on kiln's own validation).
 // It returns the plan and the plan's errors as findings; when Image
 // Builder cannot be read, the plan carries the reason as its Note.
 func Plan(ctx context.Context, res *Result, env model.Environment, ib reconciler.ImageBuilder) (*reconciler.Plan, []finding.Finding, error) {
