@@ -167,7 +167,7 @@ func settings() []setting {
 		{"retry-after", "KILN_RETRY_AFTER", "first retry delay of a failed job (doubles each attempt)", dur(func(c *Config) *time.Duration { return &c.RetryAfter })},
 		{"memory-limit", "KILN_MEMORY_LIMIT", "soft memory limit, such as 512MiB (default: GOMEMLIMIT, else " + DefaultMemoryLimit.String() + " or 3/4 of the container's limit)", func(c *Config, v string) error {
 			n, err := ParseByteSize(v)
-			if err != nil || n < 64<<20 {
+			if err != nil || n < minMemoryLimit {
 				return fmt.Errorf("want a size of at least 64MiB, such as 512MiB: %q", v)
 			}
 			c.MemoryLimit = n
@@ -282,6 +282,8 @@ func defaultValues(c Config) map[string]defaultValue {
 		switch {
 		case f.Type() == reflect.TypeFor[time.Duration]():
 			d.typ = "duration"
+		case f.Type() == reflect.TypeFor[ByteSize]():
+			d.typ = "size"
 		case f.CanInt():
 			d.typ = "int"
 		case f.Kind() == reflect.Bool:
@@ -362,6 +364,9 @@ func (c Config) Validate() error {
 	}
 	if c.Workers <= 0 {
 		errs = append(errs, fmt.Errorf("workers %d: want at least 1", c.Workers))
+	}
+	if c.MemoryLimit != 0 && c.MemoryLimit < minMemoryLimit {
+		errs = append(errs, fmt.Errorf("memory limit %s: want at least %s", c.MemoryLimit, minMemoryLimit))
 	}
 	return errors.Join(errs...)
 }

@@ -173,6 +173,8 @@ func TestValidate(t *testing.T) {
 		{name: "bad GitHub URL", edit: func(c *Config) { c.GitHubURL = "api.github.com" }, wantErr: "github URL"},
 		{name: "no data dir", edit: func(c *Config) { c.DataDir = "" }, wantErr: "no data dir"},
 		{name: "external NATS needs no data dir", edit: func(c *Config) { c.DataDir = ""; c.NATSURL = "nats://127.0.0.1:4222" }},
+		{name: "memory limit from the file", edit: func(c *Config) { c.MemoryLimit = 512 << 20 }},
+		{name: "memory limit too small", edit: func(c *Config) { c.MemoryLimit = 1 << 20 }, wantErr: "memory limit 1MiB: want at least 64MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

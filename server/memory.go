@@ -13,6 +13,10 @@ import (
 // (bench/memory); larger loads wait for each other (see check.Budget).
 const DefaultMemoryLimit ByteSize = 320 << 20
 
+// minMemoryLimit is the smallest memory limit kiln accepts: below it a job
+// on a small repository would spend its time collecting garbage.
+const minMemoryLimit ByteSize = 64 << 20
+
 // containerShare is the part of a container's memory limit kiln's heap may
 // use; the rest is the binary, stacks and the embedded NATS server.
 const containerShare = 0.75

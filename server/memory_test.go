@@ -94,3 +94,14 @@ func findSetting(t *testing.T, flag string) setting {
 	t.Fatalf("no setting %s", flag)
 	return setting{}
 }
+
+func TestMemoryLimitFlag(t *testing.T) {
+	cfg, err := LoadConfig([]string{"--memory-limit", "768MiB"}, env(nil))
+	if err != nil || cfg.MemoryLimit != 768<<20 {
+		t.Fatalf("--memory-limit 768MiB: %d, %v", cfg.MemoryLimit, err)
+	}
+	cfg, err = LoadConfig(nil, env(map[string]string{"KILN_MEMORY_LIMIT": "1Gi"}))
+	if err != nil || cfg.MemoryLimit != 1<<30 {
+		t.Fatalf("KILN_MEMORY_LIMIT=1Gi: %d, %v", cfg.MemoryLimit, err)
+	}
+}
