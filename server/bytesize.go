@@ -41,11 +41,9 @@ func ParseByteSize(s string) (ByteSize, error) {
 
 // String writes the size in the largest binary unit that divides it.
 func (b ByteSize) String() string {
-	for _, u := range []struct {
-		suffix string
-		factor int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if b != 0 && int64(b)%u.factor == 0 {
+	// byteUnits starts with the binary units, smallest first.
+	for i := 2; i >= 0; i-- {
+		if u := byteUnits[i]; b != 0 && int64(b)%u.factor == 0 {
 			return strconv.FormatInt(int64(b)/u.factor, 10) + u.suffix
 		}
 	}

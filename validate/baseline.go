@@ -44,11 +44,3 @@ func NewBaseline(base *model.Repository) *Baseline {
 	}
 	return b
 }
-
-// Len is the number of resources in the base.
-func (b *Baseline) Len() int {
-	if b == nil {
-		return 0
-	}
-	return len(b.resources)
-}
