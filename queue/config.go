@@ -53,6 +53,10 @@ type Config struct {
 	// MaxPayload of the embedded server; GitHub caps payloads at 25 MB
 	// (default 32 MiB).
 	MaxPayload int32
+	// StartTimeout bounds how long Open waits for a NATS cluster that
+	// answers but cannot yet place the stream and buckets (no meta leader,
+	// a peer offline) before it fails (default 2m).
+	StartTimeout time.Duration
 	// SyncAlways makes the embedded server fsync every write. Without it a
 	// killed process loses nothing (the OS holds the page cache); a power cut
 	// may lose the last seconds.
@@ -92,6 +96,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Replicas <= 0 {
 		c.Replicas = 1
+	}
+	if c.StartTimeout <= 0 {
+		c.StartTimeout = 2 * time.Minute
 	}
 	if c.MaxPayload <= 0 {
 		c.MaxPayload = 32 << 20

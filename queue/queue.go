@@ -96,14 +96,24 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Queue, error) {
 			return nil, err
 		}
 		q.nc, err = nats.Connect("", nats.InProcessServer(q.ns), nats.Name("kiln"))
+		if err != nil {
+			q.Close()
+			return nil, fmt.Errorf("connect to nats: %w", err)
+		}
 	} else {
-		q.nc, err = nats.Connect(cfg.URL, nats.Name("kiln"), nats.MaxReconnects(-1))
+		connect := func(context.Context) error {
+			nc, err := nats.Connect(cfg.URL, nats.Name("kiln"), nats.MaxReconnects(-1))
+			if err != nil {
+				return fmt.Errorf("connect to nats: %w", err)
+			}
+			q.nc = nc
+			return nil
+		}
+		if err := q.untilReady(ctx, connect); err != nil {
+			return nil, err
+		}
 	}
-	if err != nil {
-		q.Close()
-		return nil, fmt.Errorf("connect to nats: %w", err)
-	}
-	if err := q.setup(ctx); err != nil {
+	if err := q.untilReady(ctx, q.setup); err != nil {
 		q.Close()
 		return nil, err
 	}

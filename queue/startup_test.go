@@ -1,0 +1,128 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// freePorts reserves n loopback ports and frees them for the caller, as a
+// cluster's routes must name each other's ports before any node listens.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
+// natsNode starts node i of a three-node JetStream cluster whose route ports
+// are routes, keeping its store in dir.
+func natsNode(t *testing.T, i int, routes []int, dir string) *server.Server {
+	t.Helper()
+	var urls []string
+	for _, p := range routes {
+		urls = append(urls, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	ns, err := server.NewServer(&server.Options{
+		ServerName: fmt.Sprintf("n%d", i+1),
+		Host:       "127.0.0.1", Port: -1,
+		JetStream: true, StoreDir: dir,
+		Cluster: server.ClusterOpts{Name: "kiln-test", Host: "127.0.0.1", Port: routes[i]},
+		Routes:  server.RoutesFromStr(strings.Join(urls, ",")),
+		NoLog:   true, NoSigs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatalf("nats node %d not ready", i+1)
+	}
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	return ns
+}
+
+// A replica that starts while one of three NATS nodes is still down (a
+// rollout restarting both) waits for the cluster to form instead of failing
+// or hanging on a request no meta leader answers.
+func TestOpenWaitsForTheCluster(t *testing.T) {
+	t.Parallel()
+	routes := freePorts(t, 3)
+	first := natsNode(t, 0, routes, t.TempDir())
+	natsNode(t, 1, routes, t.TempDir())
+	late := time.Second
+	started := make(chan struct{})
+	go func() {
+		time.Sleep(late)
+		natsNode(t, 2, routes, t.TempDir())
+		close(started)
+	}()
+	cfg := testConfig("")
+	cfg.URL, cfg.Replicas = first.ClientURL(), 3
+	begun := time.Now()
+	q := openTest(t, cfg)
+	<-started
+	if waited := time.Since(begun); waited < late {
+		t.Errorf("Open returned after %v, before the third node started", waited)
+	}
+	info, err := q.stream.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.Replicas != 3 {
+		t.Errorf("stream has %d replicas, want 3", info.Config.Replicas)
+	}
+}
+
+// Two nodes of three, the third never comes: Open gives up after
+// StartTimeout with the cause, instead of hanging on a request no meta
+// leader answers.
+func TestOpenGivesUpAfterStartTimeout(t *testing.T) {
+	t.Parallel()
+	routes := freePorts(t, 3)
+	first := natsNode(t, 0, routes, t.TempDir())
+	natsNode(t, 1, routes, t.TempDir())
+	cfg := testConfig("")
+	cfg.URL, cfg.Replicas, cfg.StartTimeout = first.ClientURL(), 3, 2*time.Second
+	_, err := Open(context.Background(), cfg, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "nats not ready after 2s") {
+		t.Fatalf("Open: %v, want it to give up after 2s", err)
+	}
+}
+
+func TestTransient(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{&jetstream.APIError{Code: 400, ErrorCode: 10005, Description: "no suitable peers for placement"}, true},
+		{&jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}, true},
+		{&jetstream.APIError{Code: 500, ErrorCode: 10009, Description: "JetStream cluster can not handle request"}, true},
+		{&jetstream.APIError{Code: 400, ErrorCode: 10058, Description: "stream name already in use"}, false},
+		{jetstream.ErrJetStreamNotEnabledForAccount, true}, // 503: the account's JetStream may still be loading
+		{fmt.Errorf("create stream: %w", nats.ErrNoResponders), true},
+		{fmt.Errorf("connect to nats: %w", nats.ErrNoServers), true},
+		{context.DeadlineExceeded, true},
+		{context.Canceled, false},
+		{errors.New("nats: authorization violation"), false},
+	} {
+		if got := transient(c.err); got != c.want {
+			t.Errorf("transient(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
