@@ -54,10 +54,12 @@ func (q *Queue) untilReady(ctx context.Context, start func(context.Context) erro
 	}
 }
 
-// transient reports whether an error is one a cluster gives while it forms
-// or a peer is away (unanswered requests, no suitable peers, any 5xx), as
-// opposed to a request the server refuses (a stream of another shape, bad
-// credentials), which retrying cannot fix.
+// transient reports whether an error is one a cluster gives while it forms,
+// elects or misses a peer, or one that a race between replicas creating the
+// same stream gives, as opposed to a request the server refuses (a bad
+// config, replicas on a single server, JetStream off, bad credentials),
+// which retrying cannot fix. NATS answers both kinds with 500s, so the codes
+// are listed.
 func transient(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
@@ -65,16 +67,26 @@ func transient(err error) bool {
 	if errors.Is(err, nats.ErrNoServers) {
 		return true // NATS restarting with kiln
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, nats.ErrNoResponders) {
 		return true // no meta leader answers yet
 	}
 	var api *jetstream.APIError
 	if !errors.As(err, &api) {
 		return false
 	}
-	const noSuitablePeers = 10005 // JSClusterNoPeersErrF: a replica's peer is offline
-	return api.ErrorCode == noSuitablePeers || api.Code >= 500
+	switch api.ErrorCode {
+	case 10004, // incomplete results: a peer did not answer in time
+		10005, // no suitable peers for placement: a peer is offline
+		10007, // cluster not assigned to this server: placement in progress
+		10008, // JetStream system temporarily unavailable
+		10009, // cluster can not handle request: no leader, or a new one
+		// Another replica created the stream between this one's update (not
+		// found) and create, with the config of another kiln version: the
+		// next attempt takes the update path.
+		10058:
+		return true
+	}
+	return false
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -113,8 +113,10 @@ func TestTransient(t *testing.T) {
 		{&jetstream.APIError{Code: 400, ErrorCode: 10005, Description: "no suitable peers for placement"}, true},
 		{&jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}, true},
 		{&jetstream.APIError{Code: 500, ErrorCode: 10009, Description: "JetStream cluster can not handle request"}, true},
-		{&jetstream.APIError{Code: 400, ErrorCode: 10058, Description: "stream name already in use"}, false},
-		{jetstream.ErrJetStreamNotEnabledForAccount, true}, // 503: the account's JetStream may still be loading
+		{&jetstream.APIError{Code: 400, ErrorCode: 10058, Description: "stream name already in use with a different configuration"}, true},
+		{&jetstream.APIError{Code: 500, ErrorCode: 10074, Description: "replicas > 1 not supported in non-clustered mode"}, false},
+		{&jetstream.APIError{Code: 500, ErrorCode: 10052, Description: "max age needs to be >= 100ms"}, false},
+		{fmt.Errorf("create stream: %w", jetstream.ErrJetStreamNotEnabled), false},
 		{fmt.Errorf("create stream: %w", nats.ErrNoResponders), true},
 		{fmt.Errorf("connect to nats: %w", nats.ErrNoServers), true},
 		{context.DeadlineExceeded, true},
@@ -124,5 +126,20 @@ func TestTransient(t *testing.T) {
 		if got := transient(c.err); got != c.want {
 			t.Errorf("transient(%v) = %v, want %v", c.err, got, c.want)
 		}
+	}
+}
+
+// A mistake the server names (three replicas on one server) fails at once,
+// not after StartTimeout.
+func TestOpenFailsFastOnARefusal(t *testing.T) {
+	cfg := testConfig("")
+	cfg.URL, cfg.Replicas, cfg.StartTimeout = startNATS(t), 3, time.Minute
+	begun := time.Now()
+	_, err := Open(context.Background(), cfg, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "replicas > 1 not supported") {
+		t.Fatalf("Open: %v, want the server's refusal", err)
+	}
+	if took := time.Since(begun); took > 30*time.Second {
+		t.Errorf("Open took %v to report a refusal", took)
 	}
 }
