@@ -115,8 +115,12 @@ func comparable(env model.Environment, repo *model.Repository, r *model.Resource
 	if err != nil || json.Unmarshal(b, &v) != nil {
 		return nil
 	}
+	if !r.Kind.Versioned() { // as apply sends them
+		v, _ = pinVersions(repo, r, v, func(ref model.Ref) bool {
+			return ref.Kind == model.KindImageRecipe || ref.Kind == model.KindContainerRecipe
+		})
+	}
 	if s, ok := v["spec"].(map[string]any); ok {
-		resolveRecipeVersions(repo, r, s)
 		// What the service never reads back cannot be compared.
 		if info, ok := r.Kind.Info(); ok {
 			for _, f := range info.WriteOnly {
@@ -136,39 +140,6 @@ func cloneSpec(kind model.Kind, spec any) any {
 		return spec
 	}
 	return out
-}
-
-// resolveRecipeVersions writes the versions recipe references of kinds
-// updated in place resolve to, as apply sends them.
-func resolveRecipeVersions(repo *model.Repository, r *model.Resource, spec map[string]any) {
-	if r.Kind.Versioned() {
-		return
-	}
-	for _, ref := range r.Refs() {
-		if ref.Kind != model.KindImageRecipe && ref.Kind != model.KindContainerRecipe {
-			continue
-		}
-		res := repo.Resolve(ref.Kind, ref.Name, ref.Version)
-		if res == nil {
-			continue
-		}
-		var at any = map[string]any{"spec": spec}
-		for _, p := range ref.Path {
-			switch k := p.(type) {
-			case string:
-				m, _ := at.(map[string]any)
-				at = m[k]
-			case int:
-				l, _ := at.([]any)
-				if k < len(l) {
-					at = l[k]
-				}
-			}
-		}
-		if m, ok := at.(map[string]any); ok && m["name"] == ref.Name {
-			m["version"] = res.Metadata.Version
-		}
-	}
 }
 
 // templated turns the environment's own region and account in ARNs into

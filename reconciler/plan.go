@@ -115,71 +115,15 @@ func EffectiveDigest(desired *model.Repository, r *model.Resource) string {
 	if r.Kind.Versioned() {
 		return model.Digest(r)
 	}
-	pinned := r
+	pinned := *r
 	var versions []string
-	for _, ref := range r.Refs() {
-		if !ref.Kind.Versioned() {
-			continue
-		}
-		res := desired.Resolve(ref.Kind, ref.Name, ref.Version)
-		if res == nil {
-			continue
-		}
-		versions = append(versions, res.Metadata.Version)
-		if res.Metadata.Version != ref.Version {
-			pinned = withVersionAt(pinned, ref, res.Metadata.Version)
-		}
-	}
-	d := model.Digest(pinned)
+	pinned.Value, versions = pinVersions(desired, r, r.Value, func(ref model.Ref) bool { return ref.Kind.Versioned() })
+	d := model.Digest(&pinned)
 	if len(versions) == 0 {
 		return d
 	}
 	sum := sha256.Sum256([]byte(d + "\x00" + strings.Join(versions, "\x00")))
 	return hex.EncodeToString(sum[:])
-}
-
-// withVersionAt is a copy of r whose reference ref names version; r and
-// its value are left alone.
-func withVersionAt(r *model.Resource, ref model.Ref, version string) *model.Resource {
-	out := *r
-	out.Value = copyAlong(r.Value, ref.Path, func(m map[string]any) {
-		if m["name"] == ref.Name {
-			m["version"] = version
-		}
-	}).(map[string]any)
-	return &out
-}
-
-// copyAlong copies the maps and lists on path from v down (sharing the
-// rest) and calls set on the mapping at its end.
-func copyAlong(v any, path []any, set func(map[string]any)) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = e
-		}
-		if len(path) == 0 {
-			set(m)
-			return m
-		}
-		if k, ok := path[0].(string); ok {
-			if e, ok := m[k]; ok {
-				m[k] = copyAlong(e, path[1:], set)
-			}
-		}
-		return m
-	case []any:
-		l := append([]any(nil), x...)
-		if len(path) == 0 {
-			return l
-		}
-		if i, ok := path[0].(int); ok && i >= 0 && i < len(l) {
-			l[i] = copyAlong(l[i], path[1:], set)
-		}
-		return l
-	}
-	return v
 }
 
 // Build plans env: what apply must do to make actual match desired. It is
