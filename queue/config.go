@@ -53,9 +53,9 @@ type Config struct {
 	// MaxPayload of the embedded server; GitHub caps payloads at 25 MB
 	// (default 32 MiB).
 	MaxPayload int32
-	// StartTimeout bounds how long Open waits for a NATS cluster that
-	// answers but cannot yet place the stream and buckets (no meta leader,
-	// a peer offline) before it fails (default 2m).
+	// StartTimeout bounds how long Open waits for an external NATS that
+	// cannot be reached yet, or answers but cannot yet place the stream and
+	// buckets (no meta leader, a peer offline), before it fails (default 2m).
 	StartTimeout time.Duration
 	// SyncAlways makes the embedded server fsync every write. Without it a
 	// killed process loses nothing (the OS holds the page cache); a power cut

@@ -42,7 +42,7 @@ func (q *Queue) untilReady(ctx context.Context, start func(context.Context) erro
 			return fmt.Errorf("%w (waiting for nats: %w)", ctx.Err(), err)
 		}
 		if !time.Now().Add(pause).Before(deadline) {
-			return fmt.Errorf("nats not ready after %s (%d attempts): %w", q.cfg.StartTimeout, attempt, err)
+			return fmt.Errorf("nats not ready within %s (%d attempts): %w", q.cfg.StartTimeout, attempt, err)
 		}
 		q.log.Warn("nats not ready; retrying", "attempt", attempt, "retry_in", pause, "error", err)
 		select {

@@ -100,8 +100,20 @@ func TestOpenGivesUpAfterStartTimeout(t *testing.T) {
 	cfg := testConfig("")
 	cfg.URL, cfg.Replicas, cfg.StartTimeout = first.ClientURL(), 3, 2*time.Second
 	_, err := Open(context.Background(), cfg, testLogger(t))
-	if err == nil || !strings.Contains(err.Error(), "nats not ready after 2s") {
+	if err == nil || !strings.Contains(err.Error(), "nats not ready within 2s") {
 		t.Fatalf("Open: %v, want it to give up after 2s", err)
+	}
+}
+
+// NATS not up yet (it restarts with kiln): Open keeps dialling until
+// StartTimeout.
+func TestOpenRedialsUntilStartTimeout(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig("")
+	cfg.URL, cfg.StartTimeout = fmt.Sprintf("nats://127.0.0.1:%d", freePorts(t, 1)[0]), time.Second
+	_, err := Open(context.Background(), cfg, testLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "nats not ready within 1s") || !errors.Is(err, nats.ErrNoServers) {
+		t.Fatalf("Open: %v, want it to redial for 1s", err)
 	}
 }
 
