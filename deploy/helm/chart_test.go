@@ -241,10 +241,15 @@ func TestChartSingleReplica(t *testing.T) {
 	if e["KILN_GITHUB_APP_ID"].ValueFrom == nil || e["KILN_GITHUB_APP_ID"].ValueFrom.SecretKeyRef.Name != "kiln" {
 		t.Errorf("app id not from the Secret: %+v", e["KILN_GITHUB_APP_ID"])
 	}
-	for probe, p := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
+	for probe, p := range map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
 		if p == nil || p.HTTPGet == nil || p.HTTPGet.Port.String() != "admin" {
 			t.Errorf("%s probe %+v, want HTTP on the admin port", probe, p)
 		}
+	}
+	// kiln waits up to 2 minutes for NATS before its admin port opens
+	// (queue.Config.StartTimeout); the kubelet must not restart it sooner.
+	if p := c.StartupProbe; p != nil && p.PeriodSeconds*p.FailureThreshold < 120 {
+		t.Errorf("startup probe allows %ds, want at least the 120s kiln waits for NATS", p.PeriodSeconds*p.FailureThreshold)
 	}
 	if c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.LivenessProbe.HTTPGet.Path != "/healthz" {
 		t.Errorf("probe paths %s, %s", c.ReadinessProbe.HTTPGet.Path, c.LivenessProbe.HTTPGet.Path)
