@@ -31,9 +31,19 @@ func freePorts(t *testing.T, n int) []int {
 }
 
 // natsNode starts node i of a three-node JetStream cluster whose route ports
-// are routes, keeping its store in dir.
-func natsNode(t *testing.T, i int, routes []int, dir string) *server.Server {
+// are routes.
+func natsNode(t *testing.T, i int, routes []int) *server.Server {
 	t.Helper()
+	ns, err := startNode(t, i, routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+// startNode is natsNode for a goroutine other than the test's, which must
+// not call t.Fatal.
+func startNode(t *testing.T, i int, routes []int) (*server.Server, error) {
 	var urls []string
 	for _, p := range routes {
 		urls = append(urls, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
@@ -41,20 +51,20 @@ func natsNode(t *testing.T, i int, routes []int, dir string) *server.Server {
 	ns, err := server.NewServer(&server.Options{
 		ServerName: fmt.Sprintf("n%d", i+1),
 		Host:       "127.0.0.1", Port: -1,
-		JetStream: true, StoreDir: dir,
+		JetStream: true, StoreDir: t.TempDir(),
 		Cluster: server.ClusterOpts{Name: "kiln-test", Host: "127.0.0.1", Port: routes[i]},
 		Routes:  server.RoutesFromStr(strings.Join(urls, ",")),
 		NoLog:   true, NoSigs: true,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("nats node %d: %w", i+1, err)
 	}
 	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatalf("nats node %d not ready", i+1)
-	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return ns
+	if !ns.ReadyForConnections(10 * time.Second) {
+		return nil, fmt.Errorf("nats node %d not ready", i+1)
+	}
+	return ns, nil
 }
 
 // A replica that starts while one of three NATS nodes is still down (a
@@ -63,22 +73,31 @@ func natsNode(t *testing.T, i int, routes []int, dir string) *server.Server {
 func TestOpenWaitsForTheCluster(t *testing.T) {
 	t.Parallel()
 	routes := freePorts(t, 3)
-	first := natsNode(t, 0, routes, t.TempDir())
-	natsNode(t, 1, routes, t.TempDir())
+	first := natsNode(t, 0, routes)
+	natsNode(t, 1, routes)
 	late := time.Second
 	started := make(chan struct{})
 	go func() {
+		defer close(started)
 		time.Sleep(late)
-		natsNode(t, 2, routes, t.TempDir())
-		close(started)
+		if _, err := startNode(t, 2, routes); err != nil {
+			t.Error(err)
+		}
 	}()
 	cfg := testConfig("")
 	cfg.URL, cfg.Replicas = first.ClientURL(), 3
 	begun := time.Now()
-	q := openTest(t, cfg)
-	<-started
-	if waited := time.Since(begun); waited < late {
-		t.Errorf("Open returned after %v, before the third node started", waited)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q, err := Open(ctx, cfg, testLogger(t))
+	opened := time.Since(begun)
+	<-started // the node's goroutine is done with t before the test can end
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = q.Close() })
+	if opened < late {
+		t.Errorf("Open returned after %v, before the third node started", opened)
 	}
 	info, err := q.stream.Info(context.Background())
 	if err != nil {
@@ -95,8 +114,8 @@ func TestOpenWaitsForTheCluster(t *testing.T) {
 func TestOpenGivesUpAfterStartTimeout(t *testing.T) {
 	t.Parallel()
 	routes := freePorts(t, 3)
-	first := natsNode(t, 0, routes, t.TempDir())
-	natsNode(t, 1, routes, t.TempDir())
+	first := natsNode(t, 0, routes)
+	natsNode(t, 1, routes)
 	cfg := testConfig("")
 	cfg.URL, cfg.Replicas, cfg.StartTimeout = first.ClientURL(), 3, 2*time.Second
 	_, err := Open(context.Background(), cfg, testLogger(t))
