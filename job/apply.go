@@ -85,7 +85,7 @@ func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
 	}
 	// Drift detection compares this environment with its branch from now
 	// on (when .kiln.yaml asks for it).
-	if err := rememberDriftTarget(ctx, d.State, req.repo, req.env); err != nil {
+	if err := rememberDriftTarget(ctx, d.State, req.repo, req.env, req.commit); err != nil {
 		return err
 	}
 	summary := applySummary(req.env.Name, out)

@@ -16,6 +16,7 @@ import (
 	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
+	"github.com/kiln-gitops/kiln/webhook"
 )
 
 // Drift modes of an environment (model.Environment.Drift).
@@ -45,6 +46,13 @@ type DriftTarget struct {
 	// Mode is the environment's drift setting at the last apply; targets
 	// whose mode is off are not fetched at all.
 	Mode string `json:"mode"`
+	// Commit is the commit the last apply put in place. While the branch
+	// head is another one, its push has not been applied yet (or a pull
+	// request was baked into the environment), and the difference is that
+	// commit's change, not drift: a correction would apply it without the
+	// bakes its merge starts. Empty in targets kiln recorded before it
+	// kept the commit.
+	Commit string `json:"commit,omitempty"`
 }
 
 func (t DriftTarget) repo() Repo {
@@ -64,13 +72,13 @@ func driftStateKey(repo, env string) string {
 	return "driftstate." + sanitize(repo) + "." + sanitize(env)
 }
 
-// rememberDriftTarget records where env's desired state lives. Every
-// apply records it, so turning drift off in .kiln.yaml is seen at the next
-// merge too.
-func rememberDriftTarget(ctx context.Context, kv KV, repo Repo, env model.Environment) error {
+// rememberDriftTarget records where env's desired state lives and which
+// commit was just applied to it. Every apply records it, so turning drift
+// off in .kiln.yaml is seen at the next merge too.
+func rememberDriftTarget(ctx context.Context, kv KV, repo Repo, env model.Environment, commit string) error {
 	b, err := json.Marshal(DriftTarget{
 		Owner: repo.Owner, Name: repo.Name, CloneURL: repo.CloneURL, Installation: repo.Installation,
-		Branch: env.Branch, Environment: env.Name, Mode: env.Drift,
+		Branch: env.Branch, Environment: env.Name, Mode: env.Drift, Commit: commit,
 	})
 	if err != nil {
 		return fmt.Errorf("encode drift target %s: %w", env.Name, err)
@@ -113,7 +121,9 @@ func fixable(changes []reconciler.Change) []reconciler.Change {
 
 // fingerprint identifies a set of drifted changes, including the live
 // digests and the fields that differ, so that a second change to the same
-// resource is reported again.
+// resource is reported again: one that leaves the digest tag as the first
+// did (an edit in the console after a correction that did not take) as
+// well.
 func fingerprint(changes []reconciler.Change) string {
 	if len(changes) == 0 {
 		return ""
@@ -125,6 +135,9 @@ func fingerprint(changes []reconciler.Change) string {
 			live = c.Live.Digest + "\x00" + c.Live.Arn
 		}
 		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\n", c.Action, c.ID(), c.Digest, live, c.Reason)
+		for _, f := range c.Fields {
+			fmt.Fprintf(h, "\x01%s\x00%s\x00%s\n", f.Path, f.Live, f.Desired)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
@@ -196,6 +209,11 @@ func shortCommit(sha string) string {
 // the durable KV, so a restarted or second replica carries on.
 type DriftChecker struct {
 	*Deps
+	// WithKey runs fn holding the queue key of a branch's jobs
+	// (queue.Queue.WithKey), so that no environment is compared, let
+	// alone corrected, while a push to its branch is being applied on any
+	// replica. Nil runs fn as it is: there is no queue to share.
+	WithKey func(ctx context.Context, key string, fn func(context.Context) error) error
 }
 
 // Tick checks every remembered environment once.
@@ -209,26 +227,50 @@ func (c *DriftChecker) Tick(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b, ok, err := c.State.Get(ctx, k)
-		if err != nil || !ok {
-			if err != nil {
-				errs = append(errs, fmt.Errorf("drift target %s: %w", k, err))
+		t, ok, err := c.target(ctx, k)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if !ok || !driftOn(t.Mode) {
+			continue
+		}
+		err = c.withKey(ctx, webhook.BranchKey(t.repo().FullName(), t.Branch), func(ctx context.Context) error {
+			// Read again: the push this waited for may have recorded
+			// another commit, or turned drift off.
+			t, ok, err := c.target(ctx, k)
+			if err != nil || !ok || !driftOn(t.Mode) {
+				return err
 			}
-			continue
-		}
-		var t DriftTarget
-		if err := json.Unmarshal(b, &t); err != nil {
-			errs = append(errs, fmt.Errorf("decode drift target %s: %w", k, err))
-			continue
-		}
-		if !driftOn(t.Mode) {
-			continue
-		}
-		if err := c.checkTarget(ctx, t); err != nil {
+			return c.checkTarget(ctx, t)
+		})
+		if err != nil {
 			errs = append(errs, fmt.Errorf("drift of %s in %s: %w", t.repo().FullName(), t.Environment, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// target reads the drift target under key; ok is false when there is none.
+func (c *DriftChecker) target(ctx context.Context, key string) (DriftTarget, bool, error) {
+	var t DriftTarget
+	b, ok, err := c.State.Get(ctx, key)
+	if err != nil {
+		return t, false, fmt.Errorf("drift target %s: %w", key, err)
+	}
+	if !ok {
+		return t, false, nil
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return t, false, fmt.Errorf("decode drift target %s: %w", key, err)
+	}
+	return t, true, nil
+}
+
+func (c *DriftChecker) withKey(ctx context.Context, key string, fn func(context.Context) error) error {
+	if c.WithKey == nil {
+		return fn(ctx)
+	}
+	return c.WithKey(ctx, key, fn)
 }
 
 // checkTarget compares one environment with its branch head, reports
@@ -250,6 +292,10 @@ func (c *DriftChecker) checkTarget(ctx context.Context, t DriftTarget) error {
 	commit, err := headCommit(tree)
 	if err != nil {
 		return err
+	}
+	if t.Commit != "" && commit != t.Commit {
+		log.DebugContext(ctx, "drift waits for the branch head to be applied", "head", commit, "applied", t.Commit)
+		return nil
 	}
 	res, err := c.Checker.Run(ctx, check.Input{Head: tree, Now: c.now()})
 	if err != nil {

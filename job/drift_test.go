@@ -80,6 +80,13 @@ func TestDriftedAndFingerprint(t *testing.T) {
 	if fingerprint(again) == fp {
 		t.Error("a different live digest gives the same fingerprint")
 	}
+	// A correction whose tag was overwritten at once: the digest and the
+	// reason are as before, the fields are not.
+	fields := slices.Clone(got)
+	fields[0].Fields = []reconciler.FieldDiff{{Path: "spec.instanceTypes", Live: `["t3.nano"]`, Desired: `["m7i.large"]`}}
+	if fingerprint(fields) == fp {
+		t.Error("different fields give the same fingerprint")
+	}
 }
 
 func TestHeadCommit(t *testing.T) {
@@ -279,6 +286,28 @@ func examplesWithDrift(t *testing.T, mode string) fstest.MapFS {
 	return out
 }
 
+// applyStaging puts head's staging environment in place in ib, as a push
+// would, and records head as applied with drift set to mode. It returns
+// the environment as head's .kiln.yaml has it.
+func applyStaging(t *testing.T, checker *check.Checker, ib *memIB, kv KV, repo Repo, head commitFS, mode string) model.Environment {
+	t.Helper()
+	ctx := context.Background()
+	res, err := checker.Run(ctx, check.Input{Head: head.FS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := res.Config.Environments.Get("staging")
+	if _, err := reconciler.Apply(ctx, ib, res.Head, reconciler.Build(env, res.Head, nil), reconciler.ApplyMeta{Repo: repo.FullName(), Commit: head.sha}); err != nil {
+		t.Fatal(err)
+	}
+	remembered := env
+	remembered.Drift = mode
+	if err := rememberDriftTarget(ctx, kv, repo, remembered, head.sha); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
 func TestDriftCheckerTick(t *testing.T) {
 	checker, err := check.New()
 	if err != nil {
@@ -345,21 +374,9 @@ func TestDriftCheckerTick(t *testing.T) {
 				Environments: func(context.Context, model.Environment) (reconciler.ImageBuilder, error) { return ib, nil },
 				State:        kv,
 			}
-			// The state after an apply of the head: everything in place.
-			res, err := checker.Run(ctx, check.Input{Head: tree})
-			if err != nil {
-				t.Fatal(err)
-			}
-			env, _ := res.Config.Environments.Get("staging")
-			if _, err := reconciler.Apply(ctx, ib, res.Head, reconciler.Build(env, res.Head, nil), reconciler.ApplyMeta{Repo: repo.FullName(), Commit: head.sha}); err != nil {
-				t.Fatal(err)
-			}
-			env.Drift = tt.remembered
-			if err := rememberDriftTarget(ctx, kv, repo, env); err != nil {
-				t.Fatal(err)
-			}
+			applyStaging(t, checker, ib, kv, repo, head, tt.remembered)
 
-			dc := &DriftChecker{deps}
+			dc := &DriftChecker{Deps: deps}
 			if err := dc.Tick(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -422,5 +439,72 @@ func TestDriftCheckerTick(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// While the branch head is not the commit last applied (its push is still
+// queued), drift detection leaves the environment to that push: it neither
+// reports nor corrects, and it holds the branch's queue key while it looks.
+func TestDriftWaitsForTheHeadToBeApplied(t *testing.T) {
+	checker, err := check.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	repo := Repo{Owner: "platform", Name: "golden-images", CloneURL: "https://git.invalid/platform/golden-images.git", Installation: 7}
+	tree := examplesWithDrift(t, DriftCorrect)
+	applied := commitFS{tree, "c0ffee0000000000000000000000000000000001"}
+	pushed := commitFS{tree, "c0ffee0000000000000000000000000000000002"}
+	head := applied
+	ib, kv, gh := &memIB{}, &memKV{}, &checkRuns{}
+	var keys []string
+	dc := &DriftChecker{
+		Deps: &Deps{
+			GitHub:       func(context.Context, Repo) (GitHub, error) { return gh, nil },
+			Fetch:        func(context.Context, string, string, string, string) (fs.FS, error) { return head, nil },
+			Checker:      checker,
+			Environments: func(context.Context, model.Environment) (reconciler.ImageBuilder, error) { return ib, nil },
+			State:        kv,
+		},
+		WithKey: func(ctx context.Context, key string, fn func(context.Context) error) error {
+			keys = append(keys, key)
+			return fn(ctx)
+		},
+	}
+	env := applyStaging(t, checker, ib, kv, repo, applied, DriftCorrect)
+	tampered := func() bool {
+		for _, l := range ib.live {
+			if l.Name == "build-ami" {
+				return l.Digest == "tampered"
+			}
+		}
+		t.Fatal("no build-ami")
+		return false
+	}
+
+	head = pushed
+	ib.tamper("build-ami")
+	if err := dc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if gh.updates() != 0 || !tampered() {
+		t.Fatalf("drift acted on a head not applied yet: %d check run updates, build-ami tampered %v", gh.updates(), tampered())
+	}
+	if want := []string{"platform/golden-images@main"}; !slices.Equal(keys, want) {
+		t.Errorf("held queue keys %q, want %q", keys, want)
+	}
+
+	// The push is applied: from now on drift compares with it.
+	if err := rememberDriftTarget(ctx, kv, repo, env, pushed.sha); err != nil {
+		t.Fatal(err)
+	}
+	if err := dc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if u := gh.last(); u.Conclusion != "success" || !strings.HasPrefix(u.Output.Title, "Drift in staging corrected") || tampered() {
+		t.Errorf("after the push was applied: %s %q, build-ami tampered %v", u.Conclusion, u.Output.Title, tampered())
+	}
+	if len(gh.runs) != 1 || gh.runs[0].sha != pushed.sha {
+		t.Errorf("check runs %+v, want one on the pushed head", gh.runs)
 	}
 }

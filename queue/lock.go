@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 )
 
 // Cross-replica serialisation. Inside one process the runner already runs
@@ -109,4 +110,60 @@ func (q *Queue) Latest(ctx context.Context, key string) (uint64, error) {
 		return 0, fmt.Errorf("latest for %s: %w", key, err)
 	}
 	return strconv.ParseUint(string(e.Value()), 10, 64)
+}
+
+// keep refreshes the lock every ttl/3 until stop is called or ctx ends,
+// and calls lost (once, then stops) when a refresh fails.
+func (l *keyLock) keep(ctx context.Context, owner string, ttl time.Duration, lost func(error)) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := l.refresh(ctx, owner); err != nil && ctx.Err() == nil {
+					lost(err)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// ErrLockLost ends the context of a WithKey function whose lock could not
+// be refreshed: another replica may be running the key's jobs by now.
+var ErrLockLost = errors.New("key lock lost")
+
+// WithKey runs fn while holding key's lock, as a job of key does, so that
+// work done outside the queue (a drift correction) never overlaps a job of
+// the same key on any replica: the jobs wait for fn, and fn waits for the
+// job that is running. fn's context ends with ErrLockLost if the lock
+// cannot be kept.
+func (q *Queue) WithKey(ctx context.Context, key string, fn func(context.Context) error) error {
+	owner := "with-key-" + nuid.Next()
+	l, err := q.lock(ctx, key, owner)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := l.release(context.WithoutCancel(ctx)); rerr != nil {
+			q.log.WarnContext(ctx, "release key lock", "key", key, "error", rerr)
+		}
+	}()
+	fnCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := l.keep(fnCtx, owner, q.cfg.LockTTL, func(err error) {
+		q.log.WarnContext(ctx, "key lock lost", "key", key, "error", err)
+		cancel(fmt.Errorf("%w: %w", ErrLockLost, err))
+	})
+	defer stop()
+	return fn(fnCtx)
 }

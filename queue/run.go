@@ -368,28 +368,10 @@ func (r *runner) forgetAttempts(e *entry) {
 // keepLock refreshes the key lock while the job runs and cancels the job if
 // the lock is lost (another replica may then run the key).
 func (r *runner) keepLock(ctx context.Context, l *keyLock, e *entry, log *slog.Logger) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(r.q.cfg.LockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := l.refresh(ctx, r.owner); err != nil && ctx.Err() == nil {
-					log.WarnContext(ctx, "key lock lost", "error", err)
-					e.cancel(fmt.Errorf("key lock lost: %w", err))
-					return
-				}
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
+	return l.keep(ctx, r.owner, r.q.cfg.LockTTL, func(err error) {
+		log.WarnContext(ctx, "key lock lost", "error", err)
+		e.cancel(fmt.Errorf("key lock lost: %w", err))
+	})
 }
 
 func (r *runner) call(ctx context.Context, j Job) (err error) {

@@ -18,6 +18,11 @@ type Route struct {
 	Supersedes bool
 }
 
+// BranchKey is the queue key of a branch's jobs (its pushes, which apply
+// it): work that must not overlap them, such as drift detection, holds
+// the same key.
+func BranchKey(repo, branch string) string { return repo + "@" + branch }
+
 // CommandPrefix starts every comment command (/kiln plan, /kiln bake, …).
 const CommandPrefix = "/kiln"
 
@@ -57,7 +62,7 @@ func Classify(event string, s Summary) Route {
 		case s.Deleted:
 			return ignore("branch deleted")
 		}
-		return Route{Handled: true, Key: s.Repo + "@" + s.Branch}
+		return Route{Handled: true, Key: BranchKey(s.Repo, s.Branch)}
 	case "check_suite", "check_run":
 		if s.Action != "rerequested" && !(event == "check_run" && s.Action == "requested_action") {
 			break
@@ -69,7 +74,7 @@ func Classify(event string, s Summary) Route {
 			return ignore("no repository")
 		}
 		if s.Branch != "" {
-			return Route{Handled: true, Key: s.Repo + "@" + s.Branch}
+			return Route{Handled: true, Key: BranchKey(s.Repo, s.Branch)}
 		}
 		if s.Commit != "" {
 			return Route{Handled: true, Key: s.Repo + "@" + s.Commit}

@@ -130,11 +130,12 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 			_ = q.RunLeased(trackCtx, "bake-tracker", func(ctx context.Context) { tracker.Run(ctx, cfg.BakePoll) })
 		})
 		// Environments whose .kiln.yaml sets drift: warn or correct are
-		// compared with their branch's head on every interval.
+		// compared with their branch's head on every interval, never
+		// while a push to the branch is being applied.
 		drift := &job.DriftChecker{Deps: &job.Deps{
 			GitHub: deps.GitHub, Fetch: deps.Fetch, Checker: deps.Checker, Environments: deps.Environments,
 			State: deps.State, Log: log.With("component", "drift"), Now: deps.Now,
-		}}
+		}, WithKey: q.WithKey}
 		wg.Go(func() {
 			_ = q.RunLeased(trackCtx, "drift", func(ctx context.Context) { drift.Run(ctx, cfg.DriftInterval) })
 		})
