@@ -11,6 +11,7 @@ import (
 	"github.com/kiln-gitops/kiln/model"
 	"github.com/kiln-gitops/kiln/reconciler"
 	"github.com/kiln-gitops/kiln/report"
+	"github.com/kiln-gitops/kiln/webhook"
 )
 
 // bakeRequest is one apply-and-bake of a commit into an environment.
@@ -30,7 +31,24 @@ type bakeRequest struct {
 // applyAndBake re-validates, applies the plan in dependency order and starts
 // the bakes, reporting on the environment's bake check run. The tracker
 // takes it from there.
+//
+// A pull request's bake runs under the pull request's queue key, while a
+// push to the environment's branch may be applying it under the branch's:
+// it takes the branch's key as well, so the two never interleave their
+// writes. (A push job holds only its branch's key, and drift detection
+// too, so nothing waits in a cycle.)
 func (d *Deps) applyAndBake(ctx context.Context, req bakeRequest) error {
+	if req.pr != 0 && req.env.Branch != "" {
+		return d.withKey(ctx, webhook.BranchKey(req.repo.FullName(), req.env.Branch), func(ctx context.Context) error {
+			return d.applyAndBakeHeld(ctx, req)
+		})
+	}
+	return d.applyAndBakeHeld(ctx, req)
+}
+
+// applyAndBakeHeld is applyAndBake once nothing else can apply the
+// environment's branch.
+func (d *Deps) applyAndBakeHeld(ctx context.Context, req bakeRequest) error {
 	name := CheckBake(req.env.Name)
 	id, err := req.gh.StartCheckRun(ctx, name, req.commit, bakeExternalID(req.env.Name, req.commit, 0))
 	if err != nil {

@@ -207,13 +207,11 @@ func shortCommit(sha string) string {
 // DriftChecker compares every environment that asked for drift detection
 // with the head of its branch. Like the bake tracker, it keeps its state in
 // the durable KV, so a restarted or second replica carries on.
+//
+// An environment is compared holding its branch's queue key (Deps.WithKey),
+// so never while a push to the branch is being applied on any replica.
 type DriftChecker struct {
 	*Deps
-	// WithKey runs fn holding the queue key of a branch's jobs
-	// (queue.Queue.WithKey), so that no environment is compared, let
-	// alone corrected, while a push to its branch is being applied on any
-	// replica. Nil runs fn as it is: there is no queue to share.
-	WithKey func(ctx context.Context, key string, fn func(context.Context) error) error
 }
 
 // Tick checks every remembered environment once.
@@ -264,13 +262,6 @@ func (c *DriftChecker) target(ctx context.Context, key string) (DriftTarget, boo
 		return t, false, fmt.Errorf("decode drift target %s: %w", key, err)
 	}
 	return t, true, nil
-}
-
-func (c *DriftChecker) withKey(ctx context.Context, key string, fn func(context.Context) error) error {
-	if c.WithKey == nil {
-		return fn(ctx)
-	}
-	return c.WithKey(ctx, key, fn)
 }
 
 // checkTarget compares one environment with its branch head, reports

@@ -465,10 +465,10 @@ func TestDriftWaitsForTheHeadToBeApplied(t *testing.T) {
 			Checker:      checker,
 			Environments: func(context.Context, model.Environment) (reconciler.ImageBuilder, error) { return ib, nil },
 			State:        kv,
-		},
-		WithKey: func(ctx context.Context, key string, fn func(context.Context) error) error {
-			keys = append(keys, key)
-			return fn(ctx)
+			WithKey: func(ctx context.Context, key string, fn func(context.Context) error) error {
+				keys = append(keys, key)
+				return fn(ctx)
+			},
 		},
 	}
 	env := applyStaging(t, checker, ib, kv, repo, applied, DriftCorrect)

@@ -22,6 +22,11 @@ type Deps struct {
 	State        KV
 	Log          *slog.Logger
 	Now          func() time.Time
+	// WithKey runs fn holding a queue key other than the running job's
+	// (queue.Queue.WithKey): the branch key of an environment, for work
+	// that must not overlap the apply of a push to that branch. Nil runs
+	// fn as it is: there is no queue to share.
+	WithKey func(ctx context.Context, key string, fn func(context.Context) error) error
 }
 
 // Handlers returns one handler per event kiln acts on, for the webhook
@@ -40,6 +45,13 @@ func Handlers(d *Deps) []webhook.EventHandler {
 // logger is the logger of the delivery being handled: every line carries
 // its delivery id, repository, pull request and commit.
 func (d *Deps) logger(ctx context.Context) *slog.Logger { return webhook.Logger(ctx, d.Log) }
+
+func (d *Deps) withKey(ctx context.Context, key string, fn func(context.Context) error) error {
+	if d.WithKey == nil {
+		return fn(ctx)
+	}
+	return d.WithKey(ctx, key, fn)
+}
 
 func (d *Deps) now() time.Time {
 	if d.Now != nil {

@@ -104,6 +104,7 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		State:   state,
 		Log:     log.With("component", "job"),
 		Now:     time.Now,
+		WithKey: srv.Queue().WithKey,
 	}
 	if awsCfg, err := awsConfig(ctx, ""); err != nil {
 		log.Warn("no AWS credentials: plans show a note, merges are not applied", "err", err)
@@ -134,8 +135,8 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger) error {
 		// while a push to the branch is being applied.
 		drift := &job.DriftChecker{Deps: &job.Deps{
 			GitHub: deps.GitHub, Fetch: deps.Fetch, Checker: deps.Checker, Environments: deps.Environments,
-			State: deps.State, Log: log.With("component", "drift"), Now: deps.Now,
-		}, WithKey: q.WithKey}
+			State: deps.State, Log: log.With("component", "drift"), Now: deps.Now, WithKey: deps.WithKey,
+		}}
 		wg.Go(func() {
 			_ = q.RunLeased(trackCtx, "drift", func(ctx context.Context) { drift.Run(ctx, cfg.DriftInterval) })
 		})
