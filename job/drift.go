@@ -65,6 +65,9 @@ type driftState struct {
 	Commit string `json:"commit"`
 	// Fingerprint names the drifted changes; empty means no drift.
 	Fingerprint string `json:"fingerprint"`
+	// Waiting is a branch head found not applied yet, so that waiting for
+	// it is logged once, not on every tick.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 func driftTargetKey(repo, env string) string { return "drift." + sanitize(repo) + "." + sanitize(env) }
@@ -285,8 +288,7 @@ func (c *DriftChecker) checkTarget(ctx context.Context, t DriftTarget) error {
 		return err
 	}
 	if t.Commit != "" && commit != t.Commit {
-		log.DebugContext(ctx, "drift waits for the branch head to be applied", "head", commit, "applied", t.Commit)
-		return nil
+		return c.waitForApply(ctx, log, driftStateKey(repo.FullName(), t.Environment), commit, t.Commit)
 	}
 	res, err := c.Checker.Run(ctx, check.Input{Head: tree, Now: c.now()})
 	if err != nil {
@@ -404,6 +406,20 @@ func (c *DriftChecker) correct(ctx context.Context, ib reconciler.ImageBuilder, 
 	return CheckRunUpdate{Conclusion: "success", Output: report.CheckOutput{Title: title, Summary: summary, Text: text}}, left, true, nil
 }
 
+// waitForApply leaves an environment that holds another commit than its
+// branch head alone, and says so once per head: a push whose webhook
+// never came (redeliver it from the App's settings, or push again) waits
+// as long as one still queued.
+func (c *DriftChecker) waitForApply(ctx context.Context, log *slog.Logger, stateKey, head, applied string) error {
+	last, _, err := c.lastDrift(ctx, stateKey)
+	if err != nil || last.Waiting == head {
+		return err
+	}
+	log.InfoContext(ctx, "drift waits for the branch head to be applied", "head", head, "applied", applied)
+	last.Waiting = head
+	return c.putDrift(ctx, stateKey, last)
+}
+
 func (c *DriftChecker) lastDrift(ctx context.Context, key string) (driftState, bool, error) {
 	b, ok, err := c.State.Get(ctx, key)
 	if err != nil || !ok {
@@ -413,7 +429,8 @@ func (c *DriftChecker) lastDrift(ctx context.Context, key string) (driftState, b
 	if err := json.Unmarshal(b, &s); err != nil {
 		return driftState{}, false, fmt.Errorf("decode %s: %w", key, err)
 	}
-	return s, true, nil
+	// Only waiting recorded: nothing was compared yet.
+	return s, s.Commit != "", nil
 }
 
 func (c *DriftChecker) putDrift(ctx context.Context, key string, s driftState) error {

@@ -1,9 +1,11 @@
 package job
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -482,15 +484,22 @@ func TestDriftWaitsForTheHeadToBeApplied(t *testing.T) {
 		return false
 	}
 
+	var logged bytes.Buffer
+	dc.Log = slog.New(slog.NewTextHandler(&logged, nil))
 	head = pushed
 	ib.tamper("build-ami")
-	if err := dc.Tick(ctx); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := dc.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logged.String(), "drift waits for the branch head to be applied"); n != 1 {
+		t.Errorf("waiting logged %d times over two ticks, want once:\n%s", n, logged.String())
 	}
 	if gh.updates() != 0 || !tampered() {
 		t.Fatalf("drift acted on a head not applied yet: %d check run updates, build-ami tampered %v", gh.updates(), tampered())
 	}
-	if want := []string{"platform/golden-images@main"}; !slices.Equal(keys, want) {
+	if want := []string{"platform/golden-images@main", "platform/golden-images@main"}; !slices.Equal(keys, want) {
 		t.Errorf("held queue keys %q, want %q", keys, want)
 	}
 
