@@ -113,7 +113,8 @@ func (q *Queue) Latest(ctx context.Context, key string) (uint64, error) {
 }
 
 // keep refreshes the lock every ttl/3 until stop is called or ctx ends,
-// and calls lost (once, then stops) when a refresh fails.
+// and calls lost (once, then stops) with an ErrLockLost when a refresh
+// fails.
 func (l *keyLock) keep(ctx context.Context, owner string, ttl time.Duration, lost func(error)) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
@@ -129,7 +130,7 @@ func (l *keyLock) keep(ctx context.Context, owner string, ttl time.Duration, los
 				return
 			case <-t.C:
 				if err := l.refresh(ctx, owner); err != nil && ctx.Err() == nil {
-					lost(err)
+					lost(fmt.Errorf("%w: %w", ErrLockLost, err))
 					return
 				}
 			}
@@ -138,8 +139,9 @@ func (l *keyLock) keep(ctx context.Context, owner string, ttl time.Duration, los
 	return func() { close(done); <-finished }
 }
 
-// ErrLockLost ends the context of a WithKey function whose lock could not
-// be refreshed: another replica may be running the key's jobs by now.
+// ErrLockLost ends the context of a job or a WithKey function whose lock
+// could not be refreshed: another replica may be running the key's jobs by
+// now.
 var ErrLockLost = errors.New("key lock lost")
 
 // WithKey runs fn while holding key's lock, as a job of key does, so that
@@ -162,7 +164,7 @@ func (q *Queue) WithKey(ctx context.Context, key string, fn func(context.Context
 	defer cancel(nil)
 	stop := l.keep(fnCtx, owner, q.cfg.LockTTL, func(err error) {
 		q.log.WarnContext(ctx, "key lock lost", "key", key, "error", err)
-		cancel(fmt.Errorf("%w: %w", ErrLockLost, err))
+		cancel(err)
 	})
 	defer stop()
 	return fn(fnCtx)

@@ -370,7 +370,7 @@ func (r *runner) forgetAttempts(e *entry) {
 func (r *runner) keepLock(ctx context.Context, l *keyLock, e *entry, log *slog.Logger) (stop func()) {
 	return l.keep(ctx, r.owner, r.q.cfg.LockTTL, func(err error) {
 		log.WarnContext(ctx, "key lock lost", "error", err)
-		e.cancel(fmt.Errorf("key lock lost: %w", err))
+		e.cancel(err)
 	})
 }
 
